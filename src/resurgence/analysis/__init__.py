@@ -1,0 +1,1 @@
+"""Analyses of an ensemble: resurgence probability and summaries."""

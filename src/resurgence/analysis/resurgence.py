@@ -1,0 +1,147 @@
+"""Resurgence: a user-set definition, and its probability with a Monte-Carlo interval.
+
+A resurgence happens in a replica when a measure (reported attacks, latent attacks, or
+members of the focal group, summed over regions) stays at or above a threshold for
+`consecutive` months in a row, with the run of months completed within `horizon` months
+from `start`. The probability is the share of replicas where it happens; its interval is
+the Wilson score interval, which behaves well near 0 and 1 where the normal approximation
+does not.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import xarray as xr
+
+from resurgence.errors import ResurgenceError
+from resurgence.months import month_offset
+from resurgence.scenario.schema import Resurgence
+
+MEASURES = ("reported_attacks", "attacks", "members")
+
+
+@dataclass(frozen=True)
+class Definition:
+    measure: str
+    threshold: float
+    consecutive: int
+    start: str
+    horizon: int
+
+    @classmethod
+    def from_scenario(cls, r: Resurgence, **overrides) -> Definition:
+        values = {
+            "measure": r.measure,
+            "threshold": r.threshold,
+            "consecutive": r.consecutive,
+            "start": r.start,
+            "horizon": r.horizon,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["measure"] not in MEASURES:
+            raise ResurgenceError(
+                f"--measure: unknown measure {values['measure']!r}; expected one of: "
+                + ", ".join(MEASURES)
+            )
+        if values["consecutive"] < 1 or values["horizon"] < 1 or values["threshold"] < 0:
+            raise ResurgenceError(
+                "--consecutive and --horizon must be at least 1 and --threshold at least 0"
+            )
+        return cls(**values)
+
+    def describe(self) -> str:
+        what = {
+            "reported_attacks": "reported attacks a month",
+            "attacks": "latent attacks a month",
+            "members": "members",
+        }[self.measure]
+        return (
+            f"at least {self.threshold:g} {what} for {self.consecutive} consecutive months "
+            f"within {self.horizon} months from {self.start}"
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Probability:
+    estimate: float
+    low: float
+    high: float
+    replicas: int
+    hits: int
+    definition: Definition
+
+    def as_dict(self) -> dict:
+        return {
+            "probability": self.estimate,
+            "ci_low": self.low,
+            "ci_high": self.high,
+            "confidence": 0.95,
+            "replicas": self.replicas,
+            "hits": self.hits,
+            "definition": self.definition.as_dict(),
+            "definition_text": self.definition.describe(),
+        }
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = hits / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def measure_series(ensemble: xr.Dataset, measure: str) -> np.ndarray:
+    """The focal group's monthly measure, summed over regions: shape (replica, month)."""
+    if measure == "members":
+        da = ensemble["members"].sel(actor=ensemble.attrs["focal"]).sum("region")
+    else:
+        da = ensemble[measure].sum(("region", "attack_type"))
+    return da.transpose("replica", "month").values
+
+
+def first_hit(series: np.ndarray, definition: Definition, months: list[str]) -> np.ndarray:
+    """Month offset (from `start`) at which each replica's first qualifying run completes,
+    or -1 if none does within the horizon or the run's months."""
+    offset = month_offset(months[0], definition.start)
+    if offset < 0 or offset >= len(months):
+        raise ResurgenceError(
+            f"resurgence start {definition.start} is outside the run's months "
+            f"({months[0]} to {months[-1]})"
+        )
+    window = series[:, offset : offset + definition.horizon] >= definition.threshold
+    k = definition.consecutive
+    if window.shape[1] < k:
+        return np.full(series.shape[0], -1)
+    # run length of consecutive True values ending at each month
+    run = np.zeros(window.shape[0], dtype=np.int64)
+    hit = np.full(window.shape[0], -1)
+    for t in range(window.shape[1]):
+        run = np.where(window[:, t], run + 1, 0)
+        newly = (run >= k) & (hit < 0)
+        hit[newly] = t
+    return hit
+
+
+def resurgence_probability(
+    ensemble: xr.Dataset, definition: Definition
+) -> tuple[Probability, np.ndarray]:
+    """Probability of resurgence and the cumulative probability by month of horizon."""
+    series = measure_series(ensemble, definition.measure)
+    months = list(ensemble["month"].values)
+    hit = first_hit(series, definition, months)
+    n = series.shape[0]
+    hits = int((hit >= 0).sum())
+    low, high = wilson_interval(hits, n)
+    steps = min(definition.horizon, len(months) - month_offset(months[0], definition.start))
+    curve = np.array([((hit >= 0) & (hit <= t)).mean() for t in range(steps)])
+    return Probability(hits / n, low, high, n, hits, definition), curve

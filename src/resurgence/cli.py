@@ -1,0 +1,325 @@
+"""The `resurgence` command line. Thin: parses, calls the library, prints."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from resurgence import store
+from resurgence.errors import ResurgenceError
+
+app = typer.Typer(
+    help="Simulate, measure and forecast how an armed group survives a host state's "
+    "counter-terrorism campaign.\n\nExample: resurgence run isk --replicas 10000",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def handles_errors(func):
+    """Turn a user error into one message on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ResurgenceError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            errors.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+@app.command("run")
+@handles_errors
+def run_command(
+    scenario: str = typer.Argument(..., help="A builtin scenario name (see `resurgence scenarios`) or a scenario TOML file."),
+    replicas: int = typer.Option(1000, "--replicas", "-n", min=1, max=10_000_000, help="Number of replicas."),
+    months: int | None = typer.Option(None, "--months", "-m", min=1, max=1200, help="Months to simulate (default: to the scenario's end)."),
+    seed: int = typer.Option(20240101, "--seed", "-s", min=0, help="Seed of the run; the same seed gives the same results."),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", min=1, max=512, help="Worker processes (results do not depend on it)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: runs/SCENARIO-TIMESTAMP)."),
+    policy: list[str] = typer.Option([], "--policy", "-p", help="A policy of the scenario, or a policy TOML file, layered on the timeline. Repeatable."),
+    chunk_size: int = typer.Option(1000, "--chunk-size", min=1, max=1_000_000, help="Replicas per chunk (part of what a seed reproduces)."),
+    measure: str | None = typer.Option(None, help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's)."),
+    threshold: float | None = typer.Option(None, help="Resurgence threshold (per month for attacks)."),
+    consecutive: int | None = typer.Option(None, help="Consecutive months at or above the threshold."),
+    start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
+    horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    catalog: Path | None = typer.Option(None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."),
+) -> None:
+    """Run a scenario's replicas and print the resurgence probability and a summary.
+
+    Writes ensemble.zarr, summary.parquet and manifest.json to the output directory and
+    registers the run in the catalog.
+
+    Examples:
+
+      resurgence run isk
+
+      resurgence run isk --replicas 10000 --months 60 --seed 7 --out runs/isk
+
+      resurgence run isk --policy reconciliation_east --threshold 20 --horizon 24
+    """
+    from resurgence.months import parse_month
+    from resurgence.runner import execute
+
+    if start is not None:
+        try:
+            parse_month(start)
+        except ValueError as exc:
+            raise ResurgenceError(f"--from: {exc}") from None
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{Path(scenario).stem}-{stamp}"
+    definition = {
+        "measure": measure,
+        "threshold": threshold,
+        "consecutive": consecutive,
+        "start": start,
+        "horizon": horizon,
+    }
+    with Progress(
+        TextColumn("[bold]simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replicas"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=replicas)
+        result = execute(
+            scenario,
+            replicas=replicas,
+            seed=seed,
+            out=out,
+            months=months,
+            policies=list(policy),
+            workers=workers,
+            chunk_size=chunk_size,
+            catalog=catalog,
+            definition=definition,
+            progress=lambda n: bar.advance(task, n),
+            command="resurgence " + " ".join(sys.argv[1:]),
+        )
+    _print_result(result)
+
+
+def _print_result(result) -> None:
+    m, p = result.manifest, result.probability
+    console.print(
+        f"[bold]{m['title']}[/]  scenario {m['scenario']} ({m['scenario_hash']}), "
+        f"{m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}"
+        + (f", policies: {', '.join(m['policies'])}" if m["policies"] else "")
+    )
+    console.print(f"Resurgence: {p.definition.describe()}")
+    console.print(
+        f"  probability [bold]{p.estimate:.3f}[/]  95% CI [{p.low:.3f}, {p.high:.3f}]  "
+        f"({p.hits:,} of {p.replicas:,} replicas)"
+    )
+    months = list(result.model.months)
+    picks = [0]
+    if p.definition.start in months:
+        origin = months.index(p.definition.start)
+        picks += list(range(origin, len(months), 12))
+    picks.append(len(months) - 1)
+    picks = sorted(set(picks))
+    table = Table(title="Median [10%-90%] at selected months", title_justify="left")
+    table.add_column("variable")
+    for i in picks:
+        table.add_column(months[i], justify="right")
+    summary = result.summary
+    focal = result.ensemble.attrs["focal"]
+    rows = [
+        ("members", "members", focal),
+        ("treasury (USD k)", "treasury", focal),
+        ("attacks (latent)", "attacks", focal),
+        ("attacks (reported)", "reported_attacks", focal),
+    ]
+    selected = summary[(summary["region"] == "all")]
+    for label, variable, actor in rows:
+        part = selected[(selected["variable"] == variable) & (selected["actor"] == actor)]
+        part = part.set_index("month")
+        cells = []
+        for i in picks:
+            row = part.loc[months[i]]
+            cells.append(f"{_fmt(row['q50'])}\n[{_fmt(row['q10'])}-{_fmt(row['q90'])}]")
+        table.add_row(label, *cells)
+    console.print(table)
+    t = m["timings"]
+    console.print(
+        f"Simulated in {t['simulate_s']:.1f} s, written in {t['write_s']:.1f} s to {result.out}/ "
+        f"({', '.join(m['outputs'])})"
+    )
+
+
+@app.command("validate")
+@handles_errors
+def validate_command(
+    files: list[Path] = typer.Argument(..., help="Scenario or policy TOML files."),
+    scenario: str = typer.Option("isk", help="Scenario a policy file is checked against."),
+) -> None:
+    """Check scenario and policy files; print one clear message per bad file (exit 2).
+
+    Examples:
+
+      resurgence validate my_scenario.toml
+
+      resurgence validate my_policy.toml --scenario isk
+    """
+    from resurgence.scenario import load_policy, load_scenario
+
+    failed = False
+    for path in files:
+        try:
+            if _is_policy_file(path):
+                policy = load_policy(str(path), load_scenario(scenario))
+                console.print(f"ok: {path} (policy {policy.name}, {len(policy.events)} events, "
+                              f"checked against scenario {scenario})")
+            else:
+                spec = load_scenario(str(path) if path.exists() else path)
+                console.print(
+                    f"ok: {path} (scenario {spec.scenario.name}: {len(spec.regions)} regions, "
+                    f"{len(spec.actors)} actors, {len(spec.events)} events, "
+                    f"{len(spec.policies)} policies)"
+                )
+        except ResurgenceError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            failed = True
+    if failed:
+        raise typer.Exit(2)
+
+
+def _is_policy_file(path: Path) -> bool:
+    try:
+        return "policy" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the scenario loader reports the problem with its location
+
+
+@app.command("scenarios")
+@handles_errors
+def scenarios_command() -> None:
+    """List the builtin scenarios.
+
+    Example:
+
+      resurgence scenarios
+    """
+    from resurgence.scenario import builtin_scenarios, load_scenario
+
+    table = Table()
+    for col in ("name", "title", "months", "events", "policies"):
+        table.add_column(col)
+    for name in sorted(builtin_scenarios()):
+        s = load_scenario(name)
+        table.add_row(
+            name,
+            s.scenario.title,
+            f"{s.scenario.start} to {s.scenario.end}",
+            str(len(s.events)),
+            ", ".join(p.name for p in s.policies),
+        )
+    console.print(table)
+
+
+@app.command("show")
+@handles_errors
+def show_command(
+    scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
+    parameters: bool = typer.Option(False, "--parameters", help="List the parameters instead of the timeline."),
+) -> None:
+    """Show a scenario's dated timeline (or its parameters), with sources and assumptions.
+
+    Examples:
+
+      resurgence show isk
+
+      resurgence show isk --parameters
+    """
+    from resurgence.engine.compile import compile_model
+    from resurgence.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    if parameters:
+        model = compile_model(spec)
+        table = Table(title=f"{spec.scenario.title}: parameters", title_justify="left")
+        for col in ("parameter", "value", "range", "unit", "reason"):
+            table.add_column(col, overflow="fold")
+        for name, p in sorted(model.parameters.items()):
+            value = model.values[name]
+            shown = _fmt(float(value)) if value.ndim == 0 else ", ".join(
+                f"{r}={_fmt(v)}" for r, v in zip(model.regions, value, strict=True) if v
+            ) or "0"
+            table.add_row(name, shown, f"[{p.low:g}, {p.high:g}]", p.unit, p.reason)
+        console.print(table)
+        return
+    table = Table(title=f"{spec.scenario.title}: timeline", title_justify="left", show_lines=True)
+    for col in ("month", "event", "change", "source and assumption"):
+        table.add_column(col, overflow="fold")
+    for e in spec.events:
+        target = e.parameter or e.state
+        where = ", ".join(x for x in (e.actor, e.to and f"to {e.to}", e.region,
+                                       e.to_region and f"to {e.to_region}") if x)
+        change = f"{target} {e.op} {e.value:g}" + (f" ({where})" if where else "")
+        if e.until:
+            change += f" until {e.until}"
+        note = e.source + (f"\n[italic]Assumption:[/] {e.assumption}" if e.assumption else "")
+        table.add_row(e.month, e.label, change, note)
+    console.print(table)
+
+
+@app.command("runs")
+@handles_errors
+def runs_command(
+    catalog: Path | None = typer.Option(None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."),
+    limit: int = typer.Option(20, min=1, help="How many runs to list, newest first."),
+) -> None:
+    """List the runs registered in the catalog.
+
+    Example:
+
+      resurgence runs --limit 5
+    """
+    path = catalog or store.default_catalog()
+    frame = store.list_runs(path, limit)
+    if frame.empty:
+        console.print(f"no runs in {path}")
+        return
+    table = Table(title=f"Runs in {path}", title_justify="left")
+    for col in ("created", "scenario", "policies", "seed", "replicas", "months", "probability",
+                "out_dir"):
+        table.add_column(col, overflow="fold")
+    for row in frame.itertuples():
+        prob = f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+        table.add_row(row.created, row.scenario, row.policies or "-", str(row.seed),
+                      f"{row.replicas:,}", str(row.months), prob, row.out_dir)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

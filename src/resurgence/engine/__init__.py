@@ -1,0 +1,1 @@
+"""The engine: compile a scenario into arrays, step a month, run replicas in chunks."""

@@ -1,0 +1,255 @@
+"""Run replicas of a model in fixed-size chunks, serially or on worker processes.
+
+Seeding: one `SeedSequence(seed)` per run; chunk i uses `SeedSequence(seed,
+spawn_key=(i,))`, which it spawns into one stream for scheduled events, one for the
+observation model and one per process. Chunks have a fixed size, so results do not depend
+on the number of workers or on the order in which chunks finish. Giving each process its
+own stream keeps the random numbers of one process aligned across policies that change
+another (common random numbers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from resurgence import observe
+from resurgence.engine.compile import Model
+from resurgence.engine.state import State
+from resurgence.engine.step import step
+from resurgence.processes import PROCESSES
+from resurgence.processes.base import Params
+
+DEFAULT_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A state variable kept for every month: its dims after (replica, month) and dtype."""
+
+    dims: tuple[str, ...]
+    dtype: type
+
+
+RECORDED: dict[str, Recorded] = {
+    "members": Recorded(("actor", "region"), np.int32),
+    "treasury": Recorded((), np.float32),
+    "income": Recorded((), np.float32),
+    "revenue": Recorded((), np.float32),
+    "paid_fraction": Recorded((), np.float32),
+    "cohesion": Recorded((), np.float32),
+    "posture": Recorded((), np.float32),
+    "visibility": Recorded((), np.float32),
+    "propaganda": Recorded((), np.float32),
+    "host_unity": Recorded((), np.float32),
+    "intel_share": Recorded((), np.float32),
+    "monitoring": Recorded((), np.float32),
+    "equipment": Recorded((), np.float32),
+    "neighbour_pressure": Recorded((), np.float32),
+    "capacity": Recorded(("region",), np.float32),
+    "attacks": Recorded(("region", "attack_type"), np.int32),
+    "losses": Recorded(("region",), np.int32),
+    "attrition": Recorded(("region",), np.int32),
+    "recruits": Recorded(("region",), np.int32),
+    "defections": Recorded(("actor",), np.int32),
+}
+
+DESCRIPTIONS = {
+    "members": "members of each group and faction, by region (persons)",
+    "treasury": "focal group's cash at the end of the month (USD thousand)",
+    "income": "money arrived through funding channels (USD thousand per month)",
+    "revenue": "local revenue (USD thousand per month)",
+    "paid_fraction": "share of the month's payroll paid",
+    "cohesion": "organisational cohesion (0-1)",
+    "posture": "posture (0 overt, 1 underground)",
+    "visibility": "how active the group looks (0-1)",
+    "propaganda": "propaganda output (relative to a normal month)",
+    "host_unity": "host's unity (0-1)",
+    "intel_share": "share of intelligence-led raids (0-1)",
+    "monitoring": "host's financial monitoring level (0-1)",
+    "equipment": "host's equipment for mountain operations (0-1)",
+    "neighbour_pressure": "neighbour's strikes and killings (relative)",
+    "capacity": "host's counter-terrorism capacity by region (relative)",
+    "attacks": "latent attacks of the focal group by region and type",
+    "reported_attacks": "attacks a dataset reports (observation model)",
+    "losses": "focal members lost to the host's raids",
+    "attrition": "focal members who left (pay, cohesion, reconciliation)",
+    "recruits": "focal recruits from local pools",
+    "defections": "members who joined the focal group, by origin",
+}
+
+
+def initial_state(model: Model, n: int) -> State:
+    """`n` copies of the scenario's initial state."""
+    init = model.initial
+    U, K = init["members"].shape
+    E = len(model.entities)
+    C = len(model.channel_names)
+    J = len(model.attack_types)
+
+    def rep(x, dtype=np.float64):
+        x = np.asarray(x, dtype=dtype)
+        return np.repeat(x[None, ...], n, axis=0)
+
+    relation = rep(init["relation"])
+    return State(
+        members=rep(init["members"], np.int64),
+        treasury=rep(init["treasury"]),
+        arrears=np.zeros(n),
+        paid_fraction=np.ones(n),
+        cohesion=rep(init["cohesion"]),
+        posture=rep(init["posture"]),
+        visibility=rep(init["visibility"]),
+        propaganda=rep(init["propaganda"]),
+        sponsor_resources=rep(init["sponsor_resources"]),
+        recruit_boost=np.zeros(n),
+        channel_hub=np.zeros((n, C), dtype=np.int64),
+        relocating=np.zeros((n, C), dtype=bool),
+        fragmentation=rep(init["fragmentation"]),
+        hub_crackdown=rep(init["hub_crackdown"]),
+        monitoring=rep(init["monitoring"]),
+        intel_share=rep(init["intel_share"]),
+        capacity=rep(init["capacity"]),
+        equipment=rep(init["equipment"]),
+        recognition=rep(init["recognition"]),
+        host_unity=rep(init["host_unity"]),
+        relation=relation,
+        relation_anchor=relation.copy(),
+        neighbour_pressure=rep(init["neighbour_pressure"]),
+        expulsions=rep(init["expulsions"]),
+        income=np.zeros(n),
+        revenue=np.zeros(n),
+        attacks=np.zeros((n, K, J), dtype=np.int64),
+        losses=np.zeros((n, K), dtype=np.int64),
+        attrition=np.zeros((n, K), dtype=np.int64),
+        recruits=np.zeros((n, K), dtype=np.int64),
+        defections=np.zeros((n, U), dtype=np.int64),
+    )
+
+
+def chunk_params(
+    model: Model, lo: int, hi: int, overrides: dict[str, np.ndarray] | None = None
+) -> Params:
+    """Parameter arrays for replicas lo..hi-1: (n,) for scalars, (n, K) for regional ones.
+
+    `overrides` gives per-replica values for some parameters (shape (replicas,) or
+    (replicas, K)), as sensitivity analysis and calibration need.
+    """
+    n = hi - lo
+    params: Params = {}
+    for name, value in model.values.items():
+        if overrides and name in overrides:
+            arr = np.asarray(overrides[name], dtype=np.float64)[lo:hi]
+            if value.ndim == 1 and arr.ndim == 1:
+                arr = np.repeat(arr[:, None], value.shape[0], axis=1)
+            params[name] = arr.copy()
+        else:
+            params[name] = np.repeat(value[None, ...], n, axis=0)
+    return params
+
+
+def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+def simulate_chunk(
+    model: Model,
+    lo: int,
+    hi: int,
+    seed: int,
+    index: int,
+    overrides: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate replicas lo..hi-1 (chunk `index`) and return the recorded arrays,
+    each shaped (n, months, ...), plus `reported_attacks`."""
+    n, T = hi - lo, model.n_months
+    streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
+    event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
+    process_rngs = [np.random.default_rng(s) for s in streams[2:]]
+    params = chunk_params(model, lo, hi, overrides)
+    state = initial_state(model, n)
+    out = {
+        name: np.empty((n, T, *getattr(state, name).shape[1:]), dtype=rec.dtype)
+        for name, rec in RECORDED.items()
+    }
+    saved: dict[int, np.ndarray] = {}
+    for t in range(T):
+        step(state, params, t, model, event_rng, process_rngs, saved)
+        for name in RECORDED:
+            out[name][:, t] = getattr(state, name)
+    out["reported_attacks"] = observe.report(out["attacks"], params, observe_rng)
+    return out
+
+
+def chunk_bounds(replicas: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + chunk_size, replicas)) for lo in range(0, replicas, chunk_size)]
+
+
+def _simulate(args):
+    return simulate_chunk(*args)
+
+
+def run(
+    model: Model,
+    replicas: int,
+    seed: int,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    workers: int = 1,
+    overrides: dict[str, np.ndarray] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> xr.Dataset:
+    """Simulate `replicas` replicas of `model` and return the ensemble as a Dataset."""
+    bounds = chunk_bounds(replicas, chunk_size)
+    tasks = [(model, lo, hi, seed, i, overrides) for i, (lo, hi) in enumerate(bounds)]
+    results: list[dict[str, np.ndarray]] = [None] * len(tasks)  # type: ignore[list-item]
+    if workers <= 1 or len(tasks) == 1:
+        for i, task in enumerate(tasks):
+            results[i] = _simulate(task)
+            if progress:
+                progress(task[2] - task[1])
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks), os.cpu_count() or 1)) as ex:
+            futures = {ex.submit(_simulate, task): i for i, task in enumerate(tasks)}
+            from concurrent.futures import as_completed
+
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                if progress:
+                    progress(tasks[i][2] - tasks[i][1])
+    return to_dataset(model, results, seed)
+
+
+def to_dataset(model: Model, chunks: list[dict[str, np.ndarray]], seed: int) -> xr.Dataset:
+    """Join chunk outputs into an xarray Dataset with named dimensions."""
+    data_vars = {}
+    names = [*RECORDED, "reported_attacks"]
+    for name in names:
+        dims = ("replica", "month", *(RECORDED.get(name) or RECORDED["attacks"]).dims)
+        data = np.concatenate([c[name] for c in chunks], axis=0)
+        data_vars[name] = (dims, data, {"description": DESCRIPTIONS[name]})
+    replicas = sum(c["treasury"].shape[0] for c in chunks)
+    ds = xr.Dataset(
+        data_vars,
+        coords={
+            "replica": np.arange(replicas),
+            "month": model.months,
+            "actor": model.units,
+            "region": model.regions,
+            "attack_type": model.attack_types,
+        },
+        attrs={
+            "scenario": model.name,
+            "focal": model.units[0],
+            "seed": seed,
+            "policies": ",".join(model.policies),
+            "scenario_hash": model.scenario_hash,
+        },
+    )
+    return ds

@@ -1,0 +1,88 @@
+"""One month: apply the month's scheduled events, then each process in order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from resurgence.engine.compile import CompiledEvent, Model
+from resurgence.engine.state import State
+from resurgence.processes import PROCESSES
+from resurgence.processes.base import Params
+from resurgence.scenario.references import NONNEGATIVE_STATES, UNIT_INTERVAL_STATES
+
+
+def _change(current: np.ndarray, op: str, value: float) -> np.ndarray:
+    if op == "set":
+        return np.full_like(current, value)
+    if op == "multiply":
+        return current * value
+    return current + value
+
+
+def apply_event(
+    state: State,
+    params: Params,
+    event: CompiledEvent,
+    model: Model,
+    rng: np.random.Generator,
+    saved: dict[int, np.ndarray],
+) -> None:
+    """Apply one scheduled change to every replica of the chunk."""
+    if event.kind == "parameter":
+        arr = params[event.name]
+        sel = (slice(None), *event.index) if event.index else (slice(None),)
+        if event.op == "restore":
+            arr[sel] = saved.pop(event.key)
+            return
+        if event.key is not None:
+            saved[event.key] = arr[sel].copy()
+        spec = model.parameters[event.name]
+        arr[sel] = np.clip(_change(arr[sel], event.op, event.value), spec.low, spec.high)
+        return
+
+    if event.kind == "members":
+        members = state.members
+        u, k = event.index[0], event.index[1]
+        cell = members[:, u, k]
+        if event.op == "add":
+            members[:, u, k] = np.maximum(cell + int(event.value), 0)
+        elif event.op == "multiply":
+            members[:, u, k] = rng.binomial(cell, min(event.value, 1.0))
+        else:  # move a share to another region
+            moved = rng.binomial(cell, event.value)
+            members[:, u, k] -= moved
+            members[:, u, event.index[2]] += moved
+        return
+
+    if event.kind == "relation":
+        i, j = event.index
+        for arr in (state.relation, state.relation_anchor):
+            arr[:, i, j] = np.clip(_change(arr[:, i, j], event.op, event.value), -1.0, 1.0)
+        return
+
+    arr = getattr(state, event.kind)
+    sel = (slice(None), *event.index) if event.index else (slice(None),)
+    new = _change(arr[sel], event.op, event.value)
+    if event.kind in UNIT_INTERVAL_STATES or event.kind == "hub_crackdown":
+        new = np.clip(new, 0.0, 1.0)
+    elif event.kind in NONNEGATIVE_STATES or event.kind == "capacity":
+        new = np.maximum(new, 0.0)
+    arr[sel] = new
+
+
+def step(
+    state: State,
+    params: Params,
+    month: int,
+    model: Model,
+    event_rng: np.random.Generator,
+    process_rngs: list[np.random.Generator],
+    saved: dict[int, np.ndarray],
+) -> None:
+    """Advance every replica of the chunk by one month (offset `month` from the start)."""
+    state.attrition[:] = 0
+    state.defections[:] = 0
+    for event in model.events.get(month, ()):
+        apply_event(state, params, event, model, event_rng, saved)
+    for process, rng in zip(PROCESSES, process_rngs, strict=True):
+        process.step(state, params, rng, model)

@@ -1,0 +1,71 @@
+"""The model's mechanisms, one module each, and the fixed order in which a month runs them.
+
+Order of a month (after the month's scheduled events):
+
+1. sponsor           the sponsor's resources decline, with ups and downs
+2. shocks            exogenous windfalls of money and recruits
+3. funding           transfers through hubs: crackdowns, relocation, fragmentation
+4. revenue           local revenue
+5. payroll           salaries and logistics are paid; unpaid members leave
+6. cohesion          organisational decay and recovery
+7. posture           the move underground, from last month's raid losses
+8. counterterrorism  the host's raids, capacity, equipment, financial monitoring
+9. operations        attacks by type, limited by members, cells and money
+10. perception       visibility from this month's attacks, propaganda
+11. host             host unity
+12. ally             the sheltered ally, the neighbour's pressure, relations
+13. defection        members moving between groups and factions
+14. recruitment      recruits from local pools; reconciliation exits
+
+Money moves first (what arrives can be spent), then the organisation reacts to what it
+could pay, then the host acts on the organisation as it stands, then the group acts with
+what survived; flows of people close the month.
+"""
+
+from resurgence.processes import (
+    ally,
+    cohesion,
+    counterterrorism,
+    defection,
+    funding,
+    host,
+    operations,
+    payroll,
+    perception,
+    posture,
+    recruitment,
+    revenue,
+    shocks,
+    sponsor,
+)
+from resurgence.processes.base import Parameter, Process
+
+PROCESSES: tuple[Process, ...] = (
+    sponsor.PROCESS,
+    shocks.PROCESS,
+    funding.PROCESS,
+    revenue.PROCESS,
+    payroll.PROCESS,
+    cohesion.PROCESS,
+    posture.PROCESS,
+    counterterrorism.PROCESS,
+    operations.PROCESS,
+    perception.PROCESS,
+    host.PROCESS,
+    ally.PROCESS,
+    defection.PROCESS,
+    recruitment.PROCESS,
+)
+
+
+def parameter_catalogue() -> dict[str, Parameter]:
+    """Every parameter a process or the observation model declares, by name."""
+    from resurgence import observe
+
+    catalogue: dict[str, Parameter] = {}
+    for process in PROCESSES:
+        for parameter in process.parameters:
+            catalogue[parameter.name] = parameter
+    for parameter in observe.PARAMETERS:
+        catalogue[parameter.name] = parameter
+    return catalogue

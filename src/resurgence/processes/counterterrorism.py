@@ -1,0 +1,175 @@
+"""The host's counter-terrorism (SYSTEM.md section 2).
+
+Raids remove a share of the group's members in each region: the host's capacity there,
+times a lethality that shifts from indiscriminate to intelligence-led raids as the host
+learns, times the exposure of the group's cells (small cells survive better), reduced when
+the host is divided. Capacity grows with manpower toward a regional ceiling; equipment
+(airlift, drones), which follows diplomatic recognition, adds capacity in mountain regions.
+Indiscriminate raids cause backlash that feeds recruitment (see `recruitment`). Financial
+monitoring of informal transfers rises toward a target; its depth (how thorough the checks
+are) sets the share of transfers it stops (see `funding`) and its economic cost (see
+`host`).
+"""
+
+import numpy as np
+
+from resurgence.processes.base import Parameter, Process, binomial, clip01
+from resurgence.processes.posture import cell_ratio
+
+PARAMETERS = (
+    Parameter(
+        "counterterrorism.capacity_ceiling",
+        1.0,
+        0.0,
+        3.0,
+        "relative capacity",
+        "Capacity the host's manpower can reach in a region without new equipment.",
+        regional=True,
+    ),
+    Parameter(
+        "counterterrorism.manpower_growth",
+        0.03,
+        0.0,
+        0.2,
+        "per month toward the ceiling",
+        "The host keeps adding manpower to army and police.",
+    ),
+    Parameter(
+        "counterterrorism.equipment_gain",
+        0.6,
+        0.0,
+        2.0,
+        "relative capacity at full equipment",
+        "Airlift and drones matter most for mountain operations.",
+    ),
+    Parameter(
+        "counterterrorism.equipment_supply",
+        0.05,
+        0.0,
+        0.3,
+        "per month toward the recognition level",
+        "Recognition brings military supplies only over time.",
+    ),
+    Parameter(
+        "counterterrorism.intel_target",
+        0.2,
+        0.0,
+        1.0,
+        "share of intelligence-led raids sought",
+        "Early repression was fairly indiscriminate; the timeline raises the target.",
+    ),
+    Parameter(
+        "counterterrorism.learning_rate",
+        0.08,
+        0.0,
+        0.5,
+        "per month",
+        "The shift to intelligence-led raids took place through 2022 and 2023.",
+    ),
+    Parameter(
+        "counterterrorism.lethality_indiscriminate",
+        0.012,
+        0.0,
+        0.06,
+        "share of members per month per unit capacity",
+        "Sweeping operations catch few members of a clandestine group.",
+    ),
+    Parameter(
+        "counterterrorism.lethality_intel",
+        0.05,
+        0.0,
+        0.15,
+        "share of members per month per unit capacity",
+        "Raids on urban hideouts took a heavy toll.",
+    ),
+    Parameter(
+        "counterterrorism.cell_exposure",
+        0.7,
+        0.0,
+        2.0,
+        "exponent of relative cell size",
+        "Small cells are found less often and lose fewer members per raid.",
+    ),
+    Parameter(
+        "counterterrorism.unity_weight",
+        0.5,
+        0.0,
+        1.0,
+        "share of effectiveness lost at zero unity",
+        "Infighting diverts the host's forces and intelligence.",
+    ),
+    Parameter(
+        "counterterrorism.monitoring_target",
+        0.2,
+        0.0,
+        1.0,
+        "monitoring level sought",
+        "Monitoring of hawala networks before the host stepped it up.",
+    ),
+    Parameter(
+        "counterterrorism.monitoring_rate",
+        0.1,
+        0.0,
+        1.0,
+        "per month",
+        "Monitoring networks take months to build.",
+    ),
+    Parameter(
+        "counterterrorism.monitoring_depth",
+        0.25,
+        0.0,
+        1.0,
+        "share of monitored transfers stopped",
+        "Checks stay superficial: the sector is vital to the economy.",
+    ),
+)
+
+
+def effective_capacity(state, p, model) -> np.ndarray:
+    """Capacity per region (n, K): manpower plus equipment in mountain regions."""
+    gain = (p["counterterrorism.equipment_gain"] * state.equipment)[:, None]
+    return state.capacity + gain * model.region_tags["mountain"]
+
+
+def step(state, p, rng, model) -> None:
+    state.capacity += p["counterterrorism.manpower_growth"][:, None] * (
+        p["counterterrorism.capacity_ceiling"] - state.capacity
+    )
+    state.equipment += p["counterterrorism.equipment_supply"] * (
+        state.recognition - state.equipment
+    )
+    state.intel_share += p["counterterrorism.learning_rate"] * (
+        p["counterterrorism.intel_target"] - state.intel_share
+    )
+    clip01(state.intel_share)
+    state.monitoring += p["counterterrorism.monitoring_rate"] * (
+        p["counterterrorism.monitoring_target"] - state.monitoring
+    )
+    clip01(state.monitoring)
+
+    intel = state.intel_share
+    lethality = (
+        p["counterterrorism.lethality_indiscriminate"] * (1.0 - intel)
+        + p["counterterrorism.lethality_intel"] * intel
+    )
+    lethality = lethality * cell_ratio(state, p) ** p["counterterrorism.cell_exposure"]
+    lethality = lethality * (1.0 - p["counterterrorism.unity_weight"] * (1.0 - state.host_unity))
+    rate = np.minimum(effective_capacity(state, p, model) * lethality[:, None], 0.5)
+    rate = rate * model.region_tags["host_territory"]
+    members = state.members[:, 0, :]
+    lost = binomial(rng, members, rate)
+    members -= lost
+    state.losses[:] = lost
+
+
+def backlash(state, p, model) -> np.ndarray:
+    """Indiscriminate pressure per region (n, K), which feeds recruitment."""
+    return effective_capacity(state, p, model) * (1.0 - state.intel_share)[:, None]
+
+
+PROCESS = Process(
+    "counterterrorism",
+    "Host raids (indiscriminate then intelligence-led), capacity, equipment, monitoring.",
+    PARAMETERS,
+    step,
+)

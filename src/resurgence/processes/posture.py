@@ -1,0 +1,78 @@
+"""Posture: overt or underground, and cell size (SYSTEM.md sections 1 and 4).
+
+Under raids, and expecting no territorial control, the group moves underground: mobile
+bases and small cells. Posture relaxes toward a target raised by the month's loss rate to
+raids. Cell size follows posture; small cells survive raids better (see
+`counterterrorism`) and can do less (see `operations`).
+"""
+
+import numpy as np
+
+from resurgence.processes.base import Parameter, Process, clip01
+
+PARAMETERS = (
+    Parameter(
+        "posture.target",
+        0.3,
+        0.0,
+        1.0,
+        "0 overt .. 1 underground",
+        "Underground level the group seeks without raid pressure; the timeline raises it.",
+    ),
+    Parameter(
+        "posture.pressure_sensitivity",
+        10.0,
+        0.0,
+        40.0,
+        "posture per unit monthly loss fraction",
+        "Losing 3% of members to raids in a month pushes the target 0.3 underground.",
+    ),
+    Parameter(
+        "posture.adjust_rate",
+        0.15,
+        0.02,
+        1.0,
+        "per month",
+        "Restructuring into mobile bases and small cells takes months.",
+    ),
+    Parameter(
+        "posture.cell_size_overt",
+        30.0,
+        5.0,
+        100.0,
+        "members per cell",
+        "Units of a group holding ground.",
+    ),
+    Parameter(
+        "posture.cell_size_underground",
+        6.0,
+        2.0,
+        20.0,
+        "members per cell",
+        "Small cells everywhere once underground.",
+    ),
+)
+
+
+def cell_size(state, p) -> np.ndarray:
+    """Mean cell size (members) of each replica, from its posture."""
+    return (
+        p["posture.cell_size_overt"] * (1.0 - state.posture)
+        + p["posture.cell_size_underground"] * state.posture
+    )
+
+
+def cell_ratio(state, p) -> np.ndarray:
+    """Cell size relative to the overt cell size, in (0, 1]."""
+    return cell_size(state, p) / p["posture.cell_size_overt"]
+
+
+def step(state, p, rng, model) -> None:
+    members = state.members[:, 0, :].sum(axis=1)
+    loss_rate = state.losses.sum(axis=1) / np.maximum(members + state.losses.sum(axis=1), 1)
+    target = np.minimum(p["posture.target"] + p["posture.pressure_sensitivity"] * loss_rate, 1.0)
+    state.posture += p["posture.adjust_rate"] * (target - state.posture)
+    clip01(state.posture)
+
+
+PROCESS = Process("posture", "Overt or underground posture and cell size.", PARAMETERS, step)

@@ -1,0 +1,129 @@
+"""Recruitment from local pools (SYSTEM.md sections 1, 2 and 4).
+
+Each region has a pool of potential recruits (the Salafi community and other
+sympathisers). Recruits are a binomial draw from the pool at a rate raised by visibility,
+propaganda, backlash against indiscriminate raids and windfalls, and cut by the host's
+integration of the Salafi community and by local reconciliation deals. Reconciliation
+also draws members out of the group (they go home under the deal).
+"""
+
+import numpy as np
+
+from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.processes.counterterrorism import backlash
+
+PARAMETERS = (
+    Parameter(
+        "recruitment.pool",
+        0.0,
+        0.0,
+        1_000_000.0,
+        "persons",
+        "Potential recruits in a region: the Salafi community and other sympathisers.",
+        regional=True,
+    ),
+    Parameter(
+        "recruitment.base_rate",
+        0.0003,
+        0.0,
+        0.005,
+        "share of the pool per month at full visibility",
+        "Recruits of the order of 1% of members a month in 2021.",
+    ),
+    Parameter(
+        "recruitment.visibility_elasticity",
+        0.7,
+        0.0,
+        3.0,
+        "elasticity",
+        "Would-be members read inactivity as decline.",
+    ),
+    Parameter(
+        "recruitment.propaganda_effect",
+        0.3,
+        0.0,
+        2.0,
+        "relative gain per unit of propaganda",
+        "Online recruitment was expanded with propaganda.",
+    ),
+    Parameter(
+        "recruitment.backlash",
+        0.5,
+        0.0,
+        3.0,
+        "relative gain per unit of indiscriminate pressure",
+        "Indiscriminate repression pushes communities toward the group.",
+    ),
+    Parameter(
+        "recruitment.salafi_integration",
+        0.0,
+        0.0,
+        1.0,
+        "share of the community integrated",
+        "The host has not integrated the Salafi community, even locally.",
+        regional=True,
+    ),
+    Parameter(
+        "recruitment.integration_effect",
+        0.7,
+        0.0,
+        1.0,
+        "share of recruitment removed at full integration",
+        "Integration into the state's structures removes the main grievance.",
+    ),
+    Parameter(
+        "recruitment.reconciliation",
+        0.0,
+        0.0,
+        1.0,
+        "reach of local reconciliation deals",
+        "No deals with communities connected to the group, except an experiment.",
+        regional=True,
+    ),
+    Parameter(
+        "recruitment.reconciliation_effect",
+        0.6,
+        0.0,
+        1.0,
+        "share of recruitment removed at full reach",
+        "The Nangarhar experiment worked.",
+    ),
+    Parameter(
+        "recruitment.reconciliation_exit",
+        0.02,
+        0.0,
+        0.1,
+        "share of members leaving per month at full reach",
+        "Deals let members go home.",
+    ),
+)
+
+
+def step(state, p, rng, model) -> None:
+    members = state.members[:, 0, :]
+    recon = p["recruitment.reconciliation"]
+    leaving = binomial(rng, members, recon * p["recruitment.reconciliation_exit"][:, None])
+    members -= leaving
+    state.attrition += leaving
+
+    appeal = (
+        p["recruitment.base_rate"]
+        * state.visibility ** p["recruitment.visibility_elasticity"]
+        * (1.0 + p["recruitment.propaganda_effect"] * state.propaganda)
+        * (1.0 + state.recruit_boost)
+    )
+    rate = (
+        appeal[:, None]
+        * (1.0 + p["recruitment.backlash"][:, None] * backlash(state, p, model))
+        * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
+        * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
+    )
+    pool = np.rint(np.broadcast_to(p["recruitment.pool"], members.shape)).astype(np.int64)
+    new = binomial(rng, pool, rate)
+    members += new
+    state.recruits[:] = new
+
+
+PROCESS = Process(
+    "recruitment", "Recruits from local pools; reconciliation and integration.", PARAMETERS, step
+)

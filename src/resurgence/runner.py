@@ -1,0 +1,122 @@
+"""A whole run as the CLI does it: compile, simulate, summarise, write, register."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from resurgence import __version__, store
+from resurgence.analysis.resurgence import Definition, Probability, resurgence_probability
+from resurgence.analysis.summary import summarise
+from resurgence.engine.compile import Model, compile_model
+from resurgence.engine.run import run
+from resurgence.errors import ResurgenceError
+from resurgence.scenario import load_policy, load_scenario
+
+
+@dataclass
+class RunResult:
+    model: Model
+    ensemble: xr.Dataset
+    summary: pd.DataFrame
+    probability: Probability
+    curve: list[float]
+    manifest: dict
+    out: Path
+
+
+def execute(
+    scenario: str,
+    *,
+    replicas: int,
+    seed: int,
+    out: Path,
+    months: int | None = None,
+    policies: list[str] = (),
+    workers: int = 1,
+    chunk_size: int = 1000,
+    catalog: Path | None = None,
+    definition: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+    command: str | None = None,
+) -> RunResult:
+    """Run a scenario and write its outputs to `out`; return what the CLI prints."""
+    started = time.perf_counter()
+    spec = load_scenario(scenario)
+    layered = [load_policy(p, spec) for p in policies]
+    model = compile_model(spec, layered, n_months=months)
+    if months is not None and months < 1:
+        raise ResurgenceError("--months must be at least 1")
+    resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
+
+    store.prepare_run_dir(out)
+    t0 = time.perf_counter()
+    ensemble = run(
+        model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress
+    )
+    simulate_s = time.perf_counter() - t0
+    probability, curve = resurgence_probability(ensemble, resurgence)
+    summary = summarise(ensemble)
+
+    t1 = time.perf_counter()
+    store.write_ensemble(out, ensemble, chunk_size)
+    store.write_summary(out, summary)
+    write_s = time.perf_counter() - t1
+
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    run_id = f"{model.name}-{model.scenario_hash[:8]}-{seed}-{replicas}-{created}"
+    manifest = {
+        "run_id": run_id,
+        "complete": True,
+        "created": created,
+        "version": __version__,
+        "scenario": model.name,
+        "title": model.title,
+        "scenario_hash": model.scenario_hash,
+        "policies": model.policies,
+        "seed": seed,
+        "replicas": replicas,
+        "months": model.n_months,
+        "start": model.start,
+        "end": model.months[-1],
+        "chunk_size": chunk_size,
+        "workers": workers,
+        "command": command or " ".join(sys.argv),
+        "timings": {
+            "simulate_s": round(simulate_s, 3),
+            "write_s": round(write_s, 3),
+            "total_s": round(time.perf_counter() - started, 3),
+        },
+        "resurgence": probability.as_dict(),
+        "resurgence_by_horizon": [round(float(x), 6) for x in curve],
+        "outputs": [store.ENSEMBLE, store.SUMMARY, store.MANIFEST],
+    }
+    store.write_json_atomic(out / store.MANIFEST, manifest)
+    store.register_run(
+        catalog or store.default_catalog(),
+        {
+            "run_id": run_id,
+            "created": created,
+            "scenario": model.name,
+            "scenario_hash": model.scenario_hash,
+            "policies": ",".join(model.policies),
+            "seed": seed,
+            "replicas": replicas,
+            "months": model.n_months,
+            "probability": probability.estimate,
+            "ci_low": probability.low,
+            "ci_high": probability.high,
+            "definition": resurgence.describe(),
+            "version": __version__,
+            "out_dir": str(out.resolve()),
+            "command": manifest["command"],
+        },
+    )
+    return RunResult(model, ensemble, summary, probability, list(curve), manifest, out)

@@ -1,0 +1,149 @@
+"""Read scenario and policy TOML files into validated models, or one clear error.
+
+Every problem a file can have (not UTF-8, TOML syntax, a missing or unknown field, a wrong
+type, a reference to an unknown actor, a value outside its range, dates out of order)
+becomes a `ResurgenceError` whose message reads `FILE:LINE: FIELD: what is expected`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from resurgence.errors import ResurgenceError
+from resurgence.scenario.locate import format_loc, key_lines, line_of
+from resurgence.scenario.references import Problem, _Checker, check_references
+from resurgence.scenario.schema import Policy, PolicyFile, Scenario
+
+BUILTIN = resources.files("resurgence.scenario") / "builtin"
+MAX_BYTES = 5_000_000
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Builtin scenario names and their files."""
+    return {
+        Path(p.name).stem: Path(str(p)) for p in BUILTIN.iterdir() if p.name.endswith(".toml")
+    }
+
+
+def resolve_scenario_path(name_or_path: str) -> Path:
+    """A builtin scenario's name, or a path to a scenario file."""
+    builtins = builtin_scenarios()
+    if name_or_path in builtins:
+        return builtins[name_or_path]
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    raise ResurgenceError(
+        f"{name_or_path}: no such scenario file, and not a builtin scenario; "
+        f"builtin scenarios are: {', '.join(sorted(builtins))}"
+    )
+
+
+def _read(path: Path) -> tuple[str, dict]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ResurgenceError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise ResurgenceError(f"{path}: file is {len(data)} bytes; a scenario is at most "
+                              f"{MAX_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResurgenceError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 TOML"
+        ) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = getattr(exc, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise ResurgenceError(f"{where}: TOML syntax error: {message}") from None
+
+
+def _describe(error: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "this field is required but missing"
+    if kind == "extra_forbidden":
+        return "unknown field; check its spelling against the scenario reference (docs/model.md)"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    inp = error.get("input")
+    if kind not in ("missing",) and not isinstance(inp, dict | list) and inp is not None:
+        shown = repr(inp)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        message += f" (got {shown})"
+    return message
+
+
+def _fail(path: Path, text: str, problems: list[tuple[tuple, str]]) -> ResurgenceError:
+    lines = key_lines(text)
+    loc, message = problems[0]
+    line = line_of(lines, loc)
+    where = f"{path}:{line}" if line else str(path)
+    more = len(problems) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return ResurgenceError(f"{where}: {format_loc(loc)}: {message}{suffix}")
+
+
+def _validation_problems(exc: ValidationError) -> list[tuple[tuple, str]]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        problems.append((loc, _describe(error)))
+    return problems
+
+
+def _is_union_tag(part) -> bool:
+    """Pydantic adds the member type's name (e.g. 'float') to a union field's location."""
+    return isinstance(part, str) and part in {"float", "int", "str", "none", "function-after"}
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and fully validate a scenario: a builtin name or a file path."""
+    path = resolve_scenario_path(str(name_or_path))
+    text, data = _read(path)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _fail(path, text, _validation_problems(exc)) from None
+    problems = check_references(scenario)
+    if problems:
+        raise _fail(path, text, [(p.loc, p.message) for p in problems])
+    scenario._source_text = text  # kept for the run's hash and provenance
+    return scenario
+
+
+def load_policy(name_or_path: str, scenario: Scenario) -> Policy:
+    """A policy named in the scenario, or a policy TOML file checked against the scenario."""
+    for policy in scenario.policies:
+        if policy.name == name_or_path:
+            return policy
+    path = Path(name_or_path)
+    if not path.is_file():
+        named = ", ".join(p.name for p in scenario.policies) or "none"
+        raise ResurgenceError(
+            f"{name_or_path}: no such policy file, and not a policy of scenario "
+            f"{scenario.scenario.name!r} (its policies: {named})"
+        )
+    text, data = _read(path)
+    try:
+        parsed = PolicyFile.model_validate(data)
+    except ValidationError as exc:
+        raise _fail(path, text, _validation_problems(exc)) from None
+    policy = parsed.policy.model_copy(update={"events": parsed.policy.events + parsed.events})
+    checker = _Checker(scenario)
+    checker.check_events(parsed.events, ("events",))
+    checker.check_events(parsed.policy.events, ("policy", "events"))
+    problems: list[Problem] = checker.problems
+    if problems:
+        raise _fail(path, text, [(p.loc, p.message) for p in problems])
+    return policy

@@ -1,0 +1,215 @@
+"""The scenario language: pydantic models of a scenario TOML file.
+
+Structure and types are checked here (missing and unknown fields, types, ranges of plain
+fields); references between parts (an event naming an actor, a parameter's range) are
+checked in `references.py`, which knows the processes' parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from resurgence.months import parse_month
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+def _check_month(text: str) -> str:
+    parse_month(text)
+    return text
+
+
+def _finite(x: float) -> float:
+    if not math.isfinite(x):
+        raise ValueError("expected a finite number")
+    return x
+
+
+Month = Annotated[str, AfterValidator(_check_month)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+Finite = Annotated[float, AfterValidator(_finite)]
+Unit01 = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScenarioInfo(Strict):
+    name: Name
+    title: str
+    description: str = ""
+    start: Month
+    end: Month
+    focal: Name = Field(description="the armed group whose survival is modelled")
+    host: Name = Field(description="the host state's actor")
+    ally: Name | None = Field(None, description="a group the host shelters (e.g. the TTP)")
+    hardliners: str | None = Field(None, description="the ally's hard-line faction, actor.faction")
+
+
+RegionTag = Literal[
+    "mountain", "abroad", "border", "ally_area", "relocation_origin", "relocation_destination"
+]
+
+
+class Region(Strict):
+    name: Name
+    label: str = ""
+    country: str = ""
+    tags: list[RegionTag] = []
+
+
+class Faction(Strict):
+    name: Name
+    label: str = ""
+
+
+class Actor(Strict):
+    name: Name
+    label: str = ""
+    kind: Literal["group", "host", "sponsor", "state"]
+    factions: list[Faction] = []
+
+
+RelationType = Literal["cooperation", "tolerance", "hostility", "restraint"]
+
+
+class Relation(Strict):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    type: RelationType
+    value: Annotated[Finite, Field(ge=-1.0, le=1.0)]
+    since: Month | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _sign_matches_type(self) -> Relation:
+        positive = self.type in ("cooperation", "tolerance")
+        if (positive and self.value < 0) or (not positive and self.value > 0):
+            sign = "0 to 1" if positive else "-1 to 0"
+            raise ValueError(f"a {self.type} relation has a value from {sign}, got {self.value}")
+        return self
+
+
+class Channel(Strict):
+    name: Name
+    source: Name
+    hub: Name
+    alternatives: list[Name] = []
+    recipient: Name
+    share: Annotated[Finite, Field(gt=0.0, le=1.0)] = 1.0
+    note: str = ""
+
+
+class AttackType(Strict):
+    name: Name
+    share: Annotated[Finite, Field(gt=0.0, le=1.0)]
+    cost: Annotated[Finite, Field(ge=0.0, le=1e6)]
+    visibility: Annotated[Finite, Field(ge=0.0, le=100.0)]
+    note: str = ""
+
+
+class ParameterSetting(Strict):
+    value: Finite | None = None
+    range: tuple[Finite, Finite] | None = None
+    unit: str | None = None
+    reason: str | None = None
+    by_region: dict[str, Finite] = {}
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> ParameterSetting:
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range must be [low, high] with low <= high, got {list(self.range)}")
+        return self
+
+
+class DefectionRoute(Strict):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    rate: Annotated[Finite, Field(ge=0.0, le=1.0)]
+    range: tuple[Finite, Finite] = (0.0, 0.1)
+    reason: str = ""
+
+
+EventOp = Literal["set", "multiply", "add", "move"]
+
+
+class Event(Strict):
+    month: Month
+    label: str
+    parameter: str | None = None
+    state: str | None = None
+    op: EventOp = "set"
+    value: Finite
+    actor: str | None = None
+    to: str | None = None
+    region: str | None = None
+    to_region: str | None = None
+    until: Month | None = None
+    source: str = ""
+    assumption: str = ""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Event:
+        if (self.parameter is None) == (self.state is None):
+            raise ValueError("an event changes exactly one thing: give `parameter` or `state`")
+        return self
+
+
+class Policy(Strict):
+    name: Name
+    title: str = ""
+    description: str = ""
+    events: list[Event] = []
+
+
+class PolicyFile(Strict):
+    policy: Policy
+    events: list[Event] = []
+
+
+class Resurgence(Strict):
+    measure: Literal["reported_attacks", "attacks", "members"] = "reported_attacks"
+    threshold: Annotated[Finite, Field(ge=0.0)]
+    consecutive: Annotated[int, Field(ge=1, le=120)] = 3
+    start: Month
+    horizon: Annotated[int, Field(ge=1, le=1200)] = 36
+    note: str = ""
+
+
+class Initial(Strict):
+    members: dict[str, dict[str, Annotated[int, Field(ge=0, le=10_000_000)]]]
+    treasury: Annotated[Finite, Field(ge=0.0)] = 0.0
+    cohesion: Unit01 = 0.8
+    posture: Unit01 = 0.3
+    visibility: Unit01 = 0.5
+    propaganda: Annotated[Finite, Field(ge=0.0)] = 1.0
+    host_unity: Unit01 = 0.85
+    intel_share: Unit01 = 0.1
+    monitoring: Unit01 = 0.1
+    equipment: Unit01 = 0.0
+    recognition: Unit01 = 0.0
+    neighbour_pressure: Annotated[Finite, Field(ge=0.0)] = 0.5
+    expulsions: Annotated[Finite, Field(ge=0.0)] = 0.0
+    fragmentation: Unit01 = 0.0
+    capacity: dict[str, Annotated[Finite, Field(ge=0.0, le=10.0)]] = {}
+    hub_crackdown: dict[str, Unit01] = {}
+
+
+class Scenario(Strict):
+    scenario: ScenarioInfo
+    regions: Annotated[list[Region], Field(min_length=1)]
+    actors: Annotated[list[Actor], Field(min_length=1)]
+    relations: list[Relation] = []
+    channels: list[Channel] = []
+    attack_types: Annotated[list[AttackType], Field(min_length=1)]
+    parameters: dict[str, ParameterSetting] = {}
+    defections: list[DefectionRoute] = []
+    initial: Initial
+    events: list[Event] = []
+    policies: list[Policy] = []
+    resurgence: Resurgence
+    _source_text: str = PrivateAttr("")

@@ -56,20 +56,67 @@ def _fmt(x: float) -> str:
 @app.command("run")
 @handles_errors
 def run_command(
-    scenario: str = typer.Argument(..., help="A builtin scenario name (see `resurgence scenarios`) or a scenario TOML file."),
-    replicas: int = typer.Option(1000, "--replicas", "-n", min=1, max=10_000_000, help="Number of replicas."),
-    months: int | None = typer.Option(None, "--months", "-m", min=1, max=1200, help="Months to simulate (default: to the scenario's end)."),
-    seed: int = typer.Option(20240101, "--seed", "-s", min=0, help="Seed of the run; the same seed gives the same results."),
-    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", min=1, max=512, help="Worker processes (results do not depend on it)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: runs/SCENARIO-TIMESTAMP)."),
-    policy: list[str] = typer.Option([], "--policy", "-p", help="A policy of the scenario, or a policy TOML file, layered on the timeline. Repeatable."),
-    chunk_size: int = typer.Option(1000, "--chunk-size", min=1, max=1_000_000, help="Replicas per chunk (part of what a seed reproduces)."),
-    measure: str | None = typer.Option(None, help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's)."),
-    threshold: float | None = typer.Option(None, help="Resurgence threshold (per month for attacks)."),
-    consecutive: int | None = typer.Option(None, help="Consecutive months at or above the threshold."),
+    scenario: str = typer.Argument(
+        ..., help="A builtin scenario name (see `resurgence scenarios`) or a scenario TOML file."
+    ),
+    replicas: int = typer.Option(
+        1000, "--replicas", "-n", min=1, max=10_000_000, help="Number of replicas."
+    ),
+    months: int | None = typer.Option(
+        None,
+        "--months",
+        "-m",
+        min=1,
+        max=1200,
+        help="Months to simulate (default: to the scenario's end).",
+    ),
+    seed: int = typer.Option(
+        20240101,
+        "--seed",
+        "-s",
+        min=0,
+        help="Seed of the run; the same seed gives the same results.",
+    ),
+    workers: int = typer.Option(
+        os.cpu_count() or 1,
+        "--workers",
+        "-w",
+        min=1,
+        max=512,
+        help="Worker processes (results do not depend on it).",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output directory (default: runs/SCENARIO-TIMESTAMP)."
+    ),
+    policy: list[str] = typer.Option(
+        [],
+        "--policy",
+        "-p",
+        help="A policy of the scenario, or a policy TOML file, layered on the timeline. "
+        "Repeatable.",
+    ),
+    chunk_size: int = typer.Option(
+        1000,
+        "--chunk-size",
+        min=1,
+        max=1_000_000,
+        help="Replicas per chunk (part of what a seed reproduces).",
+    ),
+    measure: str | None = typer.Option(
+        None,
+        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's).",
+    ),
+    threshold: float | None = typer.Option(
+        None, help="Resurgence threshold (per month for attacks)."
+    ),
+    consecutive: int | None = typer.Option(
+        None, help="Consecutive months at or above the threshold."
+    ),
     start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
     horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
-    catalog: Path | None = typer.Option(None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."),
+    catalog: Path | None = typer.Option(
+        None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."
+    ),
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
 
@@ -198,8 +245,10 @@ def validate_command(
         try:
             if _is_policy_file(path):
                 policy = load_policy(str(path), load_scenario(scenario))
-                console.print(f"ok: {path} (policy {policy.name}, {len(policy.events)} events, "
-                              f"checked against scenario {scenario})")
+                console.print(
+                    f"ok: {path} (policy {policy.name}, {len(policy.events)} events, "
+                    f"checked against scenario {scenario})"
+                )
             else:
                 spec = load_scenario(str(path) if path.exists() else path)
                 console.print(
@@ -251,7 +300,9 @@ def scenarios_command() -> None:
 @handles_errors
 def show_command(
     scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
-    parameters: bool = typer.Option(False, "--parameters", help="List the parameters instead of the timeline."),
+    parameters: bool = typer.Option(
+        False, "--parameters", help="List the parameters instead of the timeline."
+    ),
 ) -> None:
     """Show a scenario's dated timeline (or its parameters), with sources and assumptions.
 
@@ -272,9 +323,14 @@ def show_command(
             table.add_column(col, overflow="fold")
         for name, p in sorted(model.parameters.items()):
             value = model.values[name]
-            shown = _fmt(float(value)) if value.ndim == 0 else ", ".join(
-                f"{r}={_fmt(v)}" for r, v in zip(model.regions, value, strict=True) if v
-            ) or "0"
+            shown = (
+                _fmt(float(value))
+                if value.ndim == 0
+                else ", ".join(
+                    f"{r}={_fmt(v)}" for r, v in zip(model.regions, value, strict=True) if v
+                )
+                or "0"
+            )
             table.add_row(name, shown, f"[{p.low:g}, {p.high:g}]", p.unit, p.reason)
         console.print(table)
         return
@@ -283,8 +339,11 @@ def show_command(
         table.add_column(col, overflow="fold")
     for e in spec.events:
         target = e.parameter or e.state
-        where = ", ".join(x for x in (e.actor, e.to and f"to {e.to}", e.region,
-                                       e.to_region and f"to {e.to_region}") if x)
+        where = ", ".join(
+            x
+            for x in (e.actor, e.to and f"to {e.to}", e.region, e.to_region and f"to {e.to_region}")
+            if x
+        )
         change = f"{target} {e.op} {e.value:g}" + (f" ({where})" if where else "")
         if e.until:
             change += f" until {e.until}"
@@ -296,7 +355,9 @@ def show_command(
 @app.command("runs")
 @handles_errors
 def runs_command(
-    catalog: Path | None = typer.Option(None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."),
+    catalog: Path | None = typer.Option(
+        None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."
+    ),
     limit: int = typer.Option(20, min=1, help="How many runs to list, newest first."),
 ) -> None:
     """List the runs registered in the catalog.
@@ -311,13 +372,29 @@ def runs_command(
         console.print(f"no runs in {path}")
         return
     table = Table(title=f"Runs in {path}", title_justify="left")
-    for col in ("created", "scenario", "policies", "seed", "replicas", "months", "probability",
-                "out_dir"):
+    for col in (
+        "created",
+        "scenario",
+        "policies",
+        "seed",
+        "replicas",
+        "months",
+        "probability",
+        "out_dir",
+    ):
         table.add_column(col, overflow="fold")
     for row in frame.itertuples():
         prob = f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
-        table.add_row(row.created, row.scenario, row.policies or "-", str(row.seed),
-                      f"{row.replicas:,}", str(row.months), prob, row.out_dir)
+        table.add_row(
+            row.created,
+            row.scenario,
+            row.policies or "-",
+            str(row.seed),
+            f"{row.replicas:,}",
+            str(row.months),
+            prob,
+            row.out_dir,
+        )
     console.print(table)
 
 

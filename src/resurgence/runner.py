@@ -58,9 +58,7 @@ def execute(
 
     store.prepare_run_dir(out)
     t0 = time.perf_counter()
-    ensemble = run(
-        model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress
-    )
+    ensemble = run(model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress)
     simulate_s = time.perf_counter() - t0
     probability, curve = resurgence_probability(ensemble, resurgence)
     summary = summarise(ensemble)

@@ -74,7 +74,9 @@ def prepare_run_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ResurgenceError(f"{out}: cannot create the output directory ({exc.strerror})")
+        raise ResurgenceError(
+            f"{out}: cannot create the output directory ({exc.strerror})"
+        ) from None
     (out / MANIFEST).unlink(missing_ok=True)
 
 
@@ -83,9 +85,7 @@ def write_ensemble(out: Path, ensemble: xr.Dataset, chunk: int) -> None:
     if tmp.exists():
         shutil.rmtree(tmp)
     size = min(chunk, ensemble.sizes["replica"])
-    encoding = {
-        name: {"chunks": (size, *ensemble[name].shape[1:])} for name in ensemble.data_vars
-    }
+    encoding = {name: {"chunks": (size, *ensemble[name].shape[1:])} for name in ensemble.data_vars}
     ensemble.to_zarr(tmp, mode="w", consolidated=True, encoding=encoding, zarr_format=2)
     _replace_dir(tmp, out / ENSEMBLE)
 

@@ -8,7 +8,7 @@ import xarray as xr
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 COLUMNS = ["month", "variable", "actor", "region", "mean"] + [
-    f"q{int(round(q * 100)):02d}" for q in QUANTILES
+    f"q{round(q * 100):02d}" for q in QUANTILES
 ]
 
 
@@ -26,7 +26,7 @@ def _frame(values: np.ndarray, months, variable: str, actor: str, region: str) -
         }
     )
     for q, row in zip(QUANTILES, qs, strict=True):
-        frame[f"q{int(round(q * 100)):02d}"] = row
+        frame[f"q{round(q * 100):02d}"] = row
     return frame
 
 

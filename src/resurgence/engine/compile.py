@@ -135,7 +135,6 @@ def compile_model(
     tags = {t: np.array([t in r.tags for r in scenario.regions]) for t in REGION_TAGS}
     tags["host_territory"] = ~tags["abroad"]
 
-    kinds = {a.name: a.kind for a in scenario.actors}
     unit_entity = np.array([entities.index(u) for u in units])
     host_factions = np.array([u.split(".")[0] == info.host and "." in u for u in units])
     ally_units = [i for i, u in enumerate(units) if info.ally and u.split(".")[0] == info.ally]
@@ -185,8 +184,11 @@ def compile_model(
     crackdown = np.zeros(len(hubs))
     for hub, value in init.hub_crackdown.items():
         crackdown[hubs.index(hub)] = value
-    initial = {name: np.array(float(getattr(init, name))) for name in SCALAR_STATES
-               if name != "sponsor_resources"}
+    initial = {
+        name: np.array(float(getattr(init, name)))
+        for name in SCALAR_STATES
+        if name != "sponsor_resources"
+    }
     initial.update(
         members=members,
         capacity=capacity,
@@ -205,8 +207,15 @@ def compile_model(
         else:
             offset = month_offset(info.start, rel.since)
             events.setdefault(offset, []).append(
-                CompiledEvent(offset, "relation", "relation", "set", rel.value, (i, j),
-                              f"{rel.type}: {rel.source} -> {rel.target}")
+                CompiledEvent(
+                    offset,
+                    "relation",
+                    "relation",
+                    "set",
+                    rel.value,
+                    (i, j),
+                    f"{rel.type}: {rel.source} -> {rel.target}",
+                )
             )
     initial["relation"] = relation
 

@@ -88,7 +88,6 @@ def initial_state(model: Model, n: int) -> State:
     """`n` copies of the scenario's initial state."""
     init = model.initial
     U, K = init["members"].shape
-    E = len(model.entities)
     C = len(model.channel_names)
     J = len(model.attack_types)
 

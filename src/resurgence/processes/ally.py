@@ -1,10 +1,12 @@
 """The sheltered ally, the host and the neighbour (SYSTEM.md sections 7 and 8).
 
-The scenario's `ally` (the TTP) lives on both sides of a border. Its members move abroad
-when the host pushes them (`ally.push`), fall back into the host's territory under the
-neighbour's operations (`ally.retreat`), are relocated away from the border if the host
-tries it (`ally.relocation`), grow with local recruits, and are killed by the neighbour's
-strikes and targeted killings in border regions. Relations move toward targets set by the
+The scenario's `ally` (the TTP) lives on both sides of a border. Its members (and its
+factions') move from the host's border regions abroad when the host pushes them
+(`ally.push`), fall back into the border regions under the neighbour's operations
+(`ally.retreat`), are relocated from `relocation_origin` to `relocation_destination`
+regions if the host tries it (`ally.relocation`), grow with local recruits in the host's
+territory, and are killed by the neighbour's strikes and targeted killings in border
+regions and abroad. Relations move toward targets set by the
 timeline plus the levers of the month: enforcement of the host's ban sours the host's
 relation to the ally, the neighbour's killings feed the ally's distrust of the host (many
 suspect host elements of helping), relocation is resented, and mediation with the
@@ -132,14 +134,21 @@ PARAMETERS = (
 )
 
 
-def _move(rng, members, src_mask, dst_mask, rate) -> None:
-    """Move a binomial share of members from source regions to destination regions."""
-    src = members[:, src_mask]
-    moved = binomial(rng, src, np.broadcast_to(rate[:, None], src.shape))
-    members[:, src_mask] = src - moved
-    n_dst = int(dst_mask.sum())
-    total = moved.sum(axis=1)
-    members[:, dst_mask] += rng.multinomial(total, np.full(n_dst, 1.0 / n_dst))
+def _move(rng, members, src, dst, rate) -> None:
+    """Move a binomial share of members (n, units, K) from the source regions to the
+    destination regions (index arrays), spread evenly over the destinations."""
+    if src.size == 0 or dst.size == 0 or not np.any(rate > 0):
+        return
+    cells = members[:, :, src]
+    moved = binomial(rng, cells, rate[:, None, None])
+    members[:, :, src] = cells - moved
+    left = moved.sum(axis=2)
+    # An even multinomial split over the destinations, as sequential binomials.
+    for i, region in enumerate(dst[:-1]):
+        part = rng.binomial(left, 1.0 / (dst.size - i))
+        members[:, :, region] += part
+        left -= part
+    members[:, :, dst[-1]] += left
 
 
 def step(state, p, rng, model) -> None:
@@ -149,41 +158,51 @@ def step(state, p, rng, model) -> None:
     )
     pressure = state.neighbour_pressure * (1.0 - mediation)
 
-    tags = model.region_tags
-    exposed = tags["border"] | tags["abroad"]
-    for u in model.ally_units:
-        members = state.members[:, u, :]
-        if exposed.any():
-            killed = binomial(
-                rng, members, (p["neighbour.strike_lethality"] * pressure)[:, None] * exposed
-            )
-            members -= killed
-        home = tags["host_territory"]
-        if tags["abroad"].any() and home.any():
-            _move(rng, members, home, tags["abroad"], p["ally.push"])
-            _move(rng, members, tags["abroad"], home, p["ally.retreat"] * pressure)
-        origin, destination = tags["relocation_origin"], tags["relocation_destination"]
-        if origin.any() and destination.any():
-            _move(rng, members, origin, destination, p["ally.relocation"])
-        grown = rng.poisson(p["ally.growth"][:, None] * members * home)
-        members += grown
-
-    rel = state.relation
-    target = state.relation_anchor.copy()
-    a, h, f = model.ally_entity, model.host_entity, model.focal_entity
-    if a >= 0:
-        target[:, h, a] -= p["ally.enforcement_effect"] * p["host.ally_ban_enforcement"]
-        target[:, a, h] -= (
-            p["ally.distrust"] * pressure
-            + p["ally.relocation_resentment"] * p["ally.relocation"]
+    if model.ally_units:
+        tags = model.region_tags
+        idx = np.flatnonzero
+        home, abroad = tags["host_territory"], tags["abroad"]
+        frontier = idx(home & tags["border"])
+        members = state.members[:, model.ally_units, :]
+        exposed = idx(tags["border"] | abroad)
+        lethality = (p["neighbour.strike_lethality"] * pressure)[:, None, None]
+        members[:, :, exposed] -= binomial(rng, members[:, :, exposed], lethality)
+        _move(rng, members, frontier, idx(abroad), p["ally.push"])
+        _move(rng, members, idx(abroad), frontier, p["ally.retreat"] * pressure)
+        _move(
+            rng,
+            members,
+            idx(tags["relocation_origin"]),
+            idx(tags["relocation_destination"]),
+            p["ally.relocation"],
         )
-        target[:, a, f] += p["ally.war_end_affinity"] * mediation
-        hard = model.hardliner_entity
-        if hard >= 0:
-            target[:, hard, f] += p["ally.hardliner_rejection"] * mediation
-            target[:, hard, a] -= p["ally.hardliner_rejection"] * mediation
-    rel += p["ally.relation_reversion"][:, None, None] * (target - rel)
-    np.clip(rel, -1.0, 1.0, out=rel)
+        local = idx(home)
+        members[:, :, local] += rng.poisson(p["ally.growth"][:, None, None] * members[:, :, local])
+        state.members[:, model.ally_units, :] = members
+
+    # Only relations with a lever can move away from their timeline level (the anchor),
+    # so only those are updated: each relaxes toward anchor + lever.
+    a, h, f, hard = model.ally_entity, model.host_entity, model.focal_entity, model.hardliner_entity
+    if a < 0:
+        return
+    levers = [
+        (h, a, -p["ally.enforcement_effect"] * p["host.ally_ban_enforcement"]),
+        (
+            a,
+            h,
+            -p["ally.distrust"] * pressure - p["ally.relocation_resentment"] * p["ally.relocation"],
+        ),
+        (a, f, p["ally.war_end_affinity"] * mediation),
+    ]
+    if hard >= 0:
+        levers += [
+            (hard, f, p["ally.hardliner_rejection"] * mediation),
+            (hard, a, -p["ally.hardliner_rejection"] * mediation),
+        ]
+    rev = p["ally.relation_reversion"]
+    for i, j, shift in levers:
+        target = np.clip(state.relation_anchor[:, i, j] + shift, -1.0, 1.0)
+        state.relation[:, i, j] += rev * (target - state.relation[:, i, j])
 
 
 PROCESS = Process(

@@ -60,11 +60,15 @@ def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarr
     """Binomial draws of the same shape as `n`, drawing only where n > 0 and p > 0.
 
     Skipping empty cells keeps the cost proportional to the populated cells (most
-    (faction, region) pairs of a scenario are empty) and the result is the same law.
+    (faction, region) pairs of a scenario are empty) and the result is the same law; when
+    every cell is live the draw is made on the whole array without indexing.
     """
-    p = np.broadcast_to(p, n.shape)
-    out = np.zeros(n.shape, dtype=np.int64)
+    p = np.minimum(np.broadcast_to(p, n.shape), 1.0)
     live = (n > 0) & (p > 0)
-    if live.any():
-        out[live] = rng.binomial(n[live], np.minimum(p[live], 1.0))
+    count = np.count_nonzero(live)
+    if count == live.size:
+        return rng.binomial(n, p)
+    out = np.zeros(n.shape, dtype=np.int64)
+    if count:
+        out[live] = rng.binomial(n[live], p[live])
     return out

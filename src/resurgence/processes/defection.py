@@ -11,7 +11,7 @@ Members leaving a (unit, region) cell are split among its routes by a multinomia
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
+from resurgence.processes.base import Parameter, Process, binomial
 
 PARAMETERS = (
     Parameter(
@@ -84,11 +84,7 @@ def step(state, p, rng, model) -> None:
         for col, r in enumerate(route_ids):
             dst = model.routes[r][1]
             q = np.where(remaining > 0, probs[:, col] / np.maximum(remaining, 1e-12), 0.0)
-            moved = np.zeros_like(left)
-            live = left > 0
-            if live.any():
-                qq = np.broadcast_to(np.minimum(q, 1.0)[:, None], left.shape)
-                moved[live] = rng.binomial(left[live], qq[live])
+            moved = binomial(rng, left, q[:, None])
             left -= moved
             remaining -= probs[:, col]
             members[:, src, :] -= moved

@@ -127,7 +127,9 @@ def step(state, p, rng, model) -> None:
     state.treasury += state.income
 
     # Relocation: finish with probability 1/lag a month, start once the hub is too hot.
-    done = state.relocating & (rng.random(arrived.shape) < 1.0 / p["funding.relocation_lag"][:, None])
+    done = state.relocating & (
+        rng.random(arrived.shape) < 1.0 / p["funding.relocation_lag"][:, None]
+    )
     state.channel_hub += done
     state.relocating &= ~done
     can_move = state.channel_hub + 1 < model.channel_n_hubs[None, :]

@@ -1,9 +1,10 @@
 """Payroll and unpaid-salary attrition (SYSTEM.md sections 3 and 4).
 
 Each month the group owes salaries and per-cell logistics. It pays what it can from a
-share of its treasury (keeping the rest back for operations and propaganda); the unpaid share accumulates as arrears (a decaying sum), and members leave with a
-probability that grows with the arrears and with lost cohesion: unpaid salaries drive
-attrition. Leavers are drawn binomially per region.
+share of its treasury (keeping the rest back for operations and propaganda); the unpaid
+share accumulates as arrears (a decaying sum), and members leave with a probability that
+grows with the arrears and with lost cohesion: unpaid salaries drive attrition. Leavers
+are drawn binomially per region.
 """
 
 import numpy as np
@@ -66,9 +67,9 @@ PARAMETERS = (
 def step(state, p, rng, model) -> None:
     members = state.members[:, 0, :]
     total = members.sum(axis=1)
-    bill = total * p["payroll.salary"] + total / cell_size(state, p) * p[
-        "payroll.logistics_per_cell"
-    ]
+    bill = (
+        total * p["payroll.salary"] + total / cell_size(state, p) * p["payroll.logistics_per_cell"]
+    )
     paid = np.minimum(np.maximum(state.treasury, 0.0) * p["payroll.max_share"], bill)
     state.paid_fraction[:] = np.where(bill > 0, paid / np.where(bill > 0, bill, 1.0), 1.0)
     state.treasury -= paid
@@ -76,9 +77,10 @@ def step(state, p, rng, model) -> None:
     state.arrears *= memory
     state.arrears += 1.0 - state.paid_fraction
     strain = state.arrears * (1.0 - memory)  # in [0, 1]: the lasting unpaid share
-    leave = p["payroll.attrition_base"] * (2.0 - state.cohesion) + p[
-        "payroll.unpaid_attrition"
-    ] * strain
+    leave = (
+        p["payroll.attrition_base"] * (2.0 - state.cohesion)
+        + p["payroll.unpaid_attrition"] * strain
+    )
     left = binomial(rng, members, leave[:, None])
     members -= left
     state.attrition += left

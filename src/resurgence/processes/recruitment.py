@@ -1,9 +1,11 @@
 """Recruitment from local pools (SYSTEM.md sections 1, 2 and 4).
 
 Each region has a pool of potential recruits (the Salafi community and other
-sympathisers). Recruits are a binomial draw from the pool at a rate raised by visibility,
-propaganda, backlash against indiscriminate raids and windfalls, and cut by the host's
-integration of the Salafi community and by local reconciliation deals. Reconciliation
+sympathisers), large against the recruits of a month and not depleted by them, so recruits
+arrive as a Poisson count with mean pool x rate (the limit of a binomial draw). The rate
+is raised by visibility, propaganda, backlash against indiscriminate raids and windfalls,
+and cut by the host's integration of the Salafi community and by local reconciliation
+deals. Reconciliation
 also draws members out of the group (they go home under the deal).
 """
 
@@ -118,8 +120,7 @@ def step(state, p, rng, model) -> None:
         * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
         * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
     )
-    pool = np.rint(np.broadcast_to(p["recruitment.pool"], members.shape)).astype(np.int64)
-    new = binomial(rng, pool, rate)
+    new = rng.poisson(p["recruitment.pool"] * np.minimum(rate, 1.0))
     members += new
     state.recruits[:] = new
 

@@ -72,4 +72,6 @@ def step(state, p, rng, model) -> None:
     state.treasury += state.revenue
 
 
-PROCESS = Process("revenue", "Local revenue: small, diversification, ally taxation.", PARAMETERS, step)
+PROCESS = Process(
+    "revenue", "Local revenue: small, diversification, ally taxation.", PARAMETERS, step
+)

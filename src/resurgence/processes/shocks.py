@@ -58,6 +58,4 @@ def step(state, p, rng, model) -> None:
     )
 
 
-PROCESS = Process(
-    "shocks", "Exogenous windfalls of money and recruits.", PARAMETERS, step
-)
+PROCESS = Process("shocks", "Exogenous windfalls of money and recruits.", PARAMETERS, step)

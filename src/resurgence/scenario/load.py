@@ -24,9 +24,7 @@ MAX_BYTES = 5_000_000
 
 def builtin_scenarios() -> dict[str, Path]:
     """Builtin scenario names and their files."""
-    return {
-        Path(p.name).stem: Path(str(p)) for p in BUILTIN.iterdir() if p.name.endswith(".toml")
-    }
+    return {Path(p.name).stem: Path(str(p)) for p in BUILTIN.iterdir() if p.name.endswith(".toml")}
 
 
 def resolve_scenario_path(name_or_path: str) -> Path:
@@ -49,8 +47,9 @@ def _read(path: Path) -> tuple[str, dict]:
     except OSError as exc:
         raise ResurgenceError(f"{path}: cannot read the file ({exc.strerror})") from None
     if len(data) > MAX_BYTES:
-        raise ResurgenceError(f"{path}: file is {len(data)} bytes; a scenario is at most "
-                              f"{MAX_BYTES} bytes")
+        raise ResurgenceError(
+            f"{path}: file is {len(data)} bytes; a scenario is at most {MAX_BYTES} bytes"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

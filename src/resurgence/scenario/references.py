@@ -146,27 +146,40 @@ class _Checker:
             self.add(("scenario", "end"), f"end {info.end} must come after start {info.start}")
         if self.kind_of(info.focal) != "group":
             groups = [a for a, v in self.actors.items() if v.kind == "group"]
-            self.add(("scenario", "focal"), f"focal {info.focal!r} is not a group actor; "
-                     + _one_of(groups))
+            self.add(
+                ("scenario", "focal"),
+                f"focal {info.focal!r} is not a group actor; " + _one_of(groups),
+            )
         if self.kind_of(info.host) != "host":
             hosts = [a for a, v in self.actors.items() if v.kind == "host"]
-            self.add(("scenario", "host"), f"host {info.host!r} is not a host actor; "
-                     + _one_of(hosts))
-        if info.ally is not None and (self.kind_of(info.ally) != "group" or info.ally == info.focal):
+            self.add(
+                ("scenario", "host"), f"host {info.host!r} is not a host actor; " + _one_of(hosts)
+            )
+        if info.ally is not None and (
+            self.kind_of(info.ally) != "group" or info.ally == info.focal
+        ):
             groups = [a for a, v in self.actors.items() if v.kind == "group" and a != info.focal]
-            self.add(("scenario", "ally"), f"ally {info.ally!r} is not another group actor; "
-                     + _one_of(groups))
+            self.add(
+                ("scenario", "ally"),
+                f"ally {info.ally!r} is not another group actor; " + _one_of(groups),
+            )
         if info.hardliners is not None:
             factions = [e for e in self.entities if info.ally and e.startswith(info.ally + ".")]
             if info.hardliners not in factions:
-                self.add(("scenario", "hardliners"),
-                         f"hardliners {info.hardliners!r} is not a faction of the ally "
-                         f"(written ally.faction); " + _one_of(factions))
+                self.add(
+                    ("scenario", "hardliners"),
+                    f"hardliners {info.hardliners!r} is not a faction of the ally "
+                    f"(written ally.faction); " + _one_of(factions),
+                )
 
     def check_names(self) -> None:
-        for key, items in (("regions", self.s.regions), ("actors", self.s.actors),
-                           ("channels", self.s.channels), ("attack_types", self.s.attack_types),
-                           ("policies", self.s.policies)):
+        for key, items in (
+            ("regions", self.s.regions),
+            ("actors", self.s.actors),
+            ("channels", self.s.channels),
+            ("attack_types", self.s.attack_types),
+            ("policies", self.s.policies),
+        ):
             seen: set[str] = set()
             for i, item in enumerate(items):
                 if item.name in seen:
@@ -176,8 +189,9 @@ class _Checker:
             seen = set()
             for j, faction in enumerate(actor.factions):
                 if faction.name in seen:
-                    self.add(("actors", i, "factions", j, "name"),
-                             f"duplicated faction {faction.name!r}")
+                    self.add(
+                        ("actors", i, "factions", j, "name"), f"duplicated faction {faction.name!r}"
+                    )
                 seen.add(faction.name)
 
     def check_entity(self, name: str | None, loc: Loc, what: str = "actor") -> bool:
@@ -211,29 +225,37 @@ class _Checker:
         sponsors = [a for a, v in self.actors.items() if v.kind == "sponsor"]
         for i, ch in enumerate(self.s.channels):
             if ch.source not in sponsors:
-                self.add(("channels", i, "source"),
-                         f"source {ch.source!r} is not a sponsor actor; " + _one_of(sponsors))
+                self.add(
+                    ("channels", i, "source"),
+                    f"source {ch.source!r} is not a sponsor actor; " + _one_of(sponsors),
+                )
             path = [ch.hub, *ch.alternatives]
             for j, hub in enumerate(path):
                 loc = ("channels", i, "hub") if j == 0 else ("channels", i, "alternatives")
                 if hub not in states:
                     self.add(loc, f"hub {hub!r} is not a state actor; " + _one_of(states))
                 elif hub in path[:j]:
-                    self.add(loc, f"hub {hub!r} appears twice on the channel: the hubs form a "
-                                  "cycle; list each alternative once")
+                    self.add(
+                        loc,
+                        f"hub {hub!r} appears twice on the channel: the hubs form a "
+                        "cycle; list each alternative once",
+                    )
             if ch.recipient != self.s.scenario.focal:
-                self.add(("channels", i, "recipient"),
-                         f"recipient {ch.recipient!r} must be the focal group "
-                         f"{self.s.scenario.focal!r} (only it has a treasury)")
+                self.add(
+                    ("channels", i, "recipient"),
+                    f"recipient {ch.recipient!r} must be the focal group "
+                    f"{self.s.scenario.focal!r} (only it has a treasury)",
+                )
 
     def check_attack_types(self) -> None:
         total = sum(t.share for t in self.s.attack_types)
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             self.add(("attack_types",), f"attack type shares must add up to 1, got {total:g}")
 
-    def check_value(self, spec: Parameter, setting: ParameterSetting | None, value: float,
-                    loc: Loc) -> None:
-        low, high = (setting.range if setting and setting.range else (spec.low, spec.high))
+    def check_value(
+        self, spec: Parameter, setting: ParameterSetting | None, value: float, loc: Loc
+    ) -> None:
+        low, high = setting.range if setting and setting.range else (spec.low, spec.high)
         if not low <= value <= high:
             self.add(loc, f"{spec.name} = {value:g} is outside its range [{low:g}, {high:g}]")
 
@@ -247,28 +269,32 @@ class _Checker:
             if setting.range is not None:
                 low, high = setting.range
                 if low < spec.low or high > spec.high:
-                    self.add(loc + ("range",),
-                             f"range [{low:g}, {high:g}] of {name} must lie within "
-                             f"[{spec.low:g}, {spec.high:g}]")
+                    self.add(
+                        (*loc, "range"),
+                        f"range [{low:g}, {high:g}] of {name} must lie within "
+                        f"[{spec.low:g}, {spec.high:g}]",
+                    )
                     continue
             if setting.unit is not None and setting.unit != spec.unit:
-                self.add(loc + ("unit",), f"the unit of {name} is {spec.unit!r}")
+                self.add((*loc, "unit"), f"the unit of {name} is {spec.unit!r}")
             if setting.value is not None:
-                self.check_value(spec, setting, setting.value, loc + ("value",))
+                self.check_value(spec, setting, setting.value, (*loc, "value"))
             if setting.by_region and not spec.regional:
-                self.add(loc + ("by_region",), f"{name} is not a regional parameter")
+                self.add((*loc, "by_region"), f"{name} is not a regional parameter")
                 continue
             for region, value in setting.by_region.items():
-                if self.check_region(region, loc + ("by_region", region)):
-                    self.check_value(spec, setting, value, loc + ("by_region", region))
+                if self.check_region(region, (*loc, "by_region", region)):
+                    self.check_value(spec, setting, value, (*loc, "by_region", region))
 
     def check_defections(self) -> None:
         seen: set[tuple[str, str]] = set()
         for i, route in enumerate(self.s.defections):
             for key, name in (("from", route.source), ("to", route.target)):
                 if name not in self.units:
-                    self.add(("defections", i, key),
-                             f"unknown group or faction {name!r}; " + _one_of(self.units))
+                    self.add(
+                        ("defections", i, key),
+                        f"unknown group or faction {name!r}; " + _one_of(self.units),
+                    )
             if route.source == route.target:
                 self.add(("defections", i, "to"), "a route links two different units")
             if (route.source, route.target) in seen:
@@ -276,16 +302,19 @@ class _Checker:
             seen.add((route.source, route.target))
             low, high = route.range
             if not (0.0 <= low <= route.rate <= high <= 1.0):
-                self.add(("defections", i, "rate"),
-                         f"rate {route.rate:g} must lie in its range [{low:g}, {high:g}] "
-                         "within [0, 1]")
+                self.add(
+                    ("defections", i, "rate"),
+                    f"rate {route.rate:g} must lie in its range [{low:g}, {high:g}] within [0, 1]",
+                )
 
     def check_initial(self) -> None:
         init = self.s.initial
         for unit, by_region in init.members.items():
             if unit not in self.units:
-                self.add(("initial", "members", unit),
-                         f"unknown group or faction {unit!r}; " + _one_of(self.units))
+                self.add(
+                    ("initial", "members", unit),
+                    f"unknown group or faction {unit!r}; " + _one_of(self.units),
+                )
                 continue
             for region in by_region:
                 self.check_region(region, ("initial", "members", unit, region))
@@ -293,8 +322,10 @@ class _Checker:
             self.check_region(region, ("initial", "capacity", region))
         for hub in init.hub_crackdown:
             if hub not in self.hubs:
-                self.add(("initial", "hub_crackdown", hub),
-                         f"{hub!r} is not a hub of any channel; " + _one_of(self.hubs))
+                self.add(
+                    ("initial", "hub_crackdown", hub),
+                    f"{hub!r} is not a hub of any channel; " + _one_of(self.hubs),
+                )
 
     def check_events(self, events: list[Event], base: Loc) -> None:
         previous = None
@@ -302,12 +333,15 @@ class _Checker:
             loc = (*base, i)
             self.check_month_in_scenario(event.month, (*loc, "month"))
             if previous is not None and month_offset(previous, event.month) < 0:
-                self.add((*loc, "month"), f"events must be in date order: {event.month} comes "
-                                          f"after {previous}")
+                self.add(
+                    (*loc, "month"),
+                    f"events must be in date order: {event.month} comes after {previous}",
+                )
             previous = event.month
             if event.until is not None and month_offset(event.month, event.until) < 1:
-                self.add((*loc, "until"), f"until {event.until} must come after month "
-                                          f"{event.month}")
+                self.add(
+                    (*loc, "until"), f"until {event.until} must come after month {event.month}"
+                )
             if event.parameter is not None:
                 self.check_parameter_event(event, loc)
             else:
@@ -316,8 +350,10 @@ class _Checker:
     def check_parameter_event(self, event: Event, loc: Loc) -> None:
         spec = self.catalogue.get(event.parameter)
         if spec is None:
-            self.add((*loc, "parameter"), f"unknown parameter {event.parameter!r}; "
-                     + _one_of(sorted(self.catalogue)))
+            self.add(
+                (*loc, "parameter"),
+                f"unknown parameter {event.parameter!r}; " + _one_of(sorted(self.catalogue)),
+            )
             return
         if event.op == "move":
             self.add((*loc, "op"), "a parameter takes op set, multiply or add")
@@ -330,8 +366,7 @@ class _Checker:
             else:
                 self.check_region(event.region, (*loc, "region"))
         if event.op == "set":
-            self.check_value(spec, self.s.parameters.get(spec.name), event.value,
-                             (*loc, "value"))
+            self.check_value(spec, self.s.parameters.get(spec.name), event.value, (*loc, "value"))
         elif event.op == "multiply" and event.value < 0:
             self.add((*loc, "value"), "a multiplier must be >= 0")
 
@@ -342,8 +377,7 @@ class _Checker:
         if name not in STATE_TARGETS:
             self.add((*loc, "state"), f"unknown state {name!r}; " + _one_of(STATE_TARGETS))
             return
-        allowed_ops = {"members": ("add", "multiply", "move")}.get(
-            name, ("set", "multiply", "add"))
+        allowed_ops = {"members": ("add", "multiply", "move")}.get(name, ("set", "multiply", "add"))
         if event.op not in allowed_ops:
             self.add((*loc, "op"), f"state {name} takes op " + ", ".join(allowed_ops))
         wanted = {
@@ -362,8 +396,10 @@ class _Checker:
                 self.add((*loc, key), f"state {name} takes no {key!r}")
         if name == "members":
             if event.actor is not None and event.actor not in self.units:
-                self.add((*loc, "actor"), f"unknown group or faction {event.actor!r}; "
-                         + _one_of(self.units))
+                self.add(
+                    (*loc, "actor"),
+                    f"unknown group or faction {event.actor!r}; " + _one_of(self.units),
+                )
             if event.op == "add" and event.value != int(event.value):
                 self.add((*loc, "value"), "members change by a whole number")
             if event.op in ("multiply", "move") and not 0.0 <= event.value <= 1.0:

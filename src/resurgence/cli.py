@@ -46,11 +46,9 @@ def handles_errors(func):
 
 
 def _fmt(x: float) -> str:
-    if abs(x) >= 100:
+    if abs(x) >= 10 or float(x).is_integer():
         return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
+    return f"{x:.1f}"
 
 
 @app.command("run")
@@ -195,27 +193,28 @@ def _print_result(result) -> None:
         picks += list(range(origin, len(months), 12))
     picks.append(len(months) - 1)
     picks = sorted(set(picks))
-    table = Table(title="Median [10%-90%] at selected months", title_justify="left")
-    table.add_column("variable")
-    for i in picks:
-        table.add_column(months[i], justify="right")
     summary = result.summary
     focal = result.ensemble.attrs["focal"]
-    rows = [
-        ("members", "members", focal),
-        ("treasury (USD k)", "treasury", focal),
-        ("attacks (latent)", "attacks", focal),
-        ("attacks (reported)", "reported_attacks", focal),
+    columns = [
+        ("members", "members"),
+        ("treasury (USD k)", "treasury"),
+        ("attacks (latent)", "attacks"),
+        ("attacks (reported)", "reported_attacks"),
     ]
-    selected = summary[(summary["region"] == "all")]
-    for label, variable, actor in rows:
-        part = selected[(selected["variable"] == variable) & (selected["actor"] == actor)]
-        part = part.set_index("month")
+    table = Table(
+        title="Median and 80% band (10%-90%) at selected months", title_justify="left"
+    )
+    table.add_column("month")
+    for label, _ in columns:
+        table.add_column(label, justify="right")
+    totals = summary[(summary["region"] == "all") & (summary["actor"] == focal)]
+    by_variable = {v: totals[totals["variable"] == v].set_index("month") for _, v in columns}
+    for i in picks:
         cells = []
-        for i in picks:
-            row = part.loc[months[i]]
-            cells.append(f"{_fmt(row['q50'])}\n[{_fmt(row['q10'])}-{_fmt(row['q90'])}]")
-        table.add_row(label, *cells)
+        for _, variable in columns:
+            row = by_variable[variable].loc[months[i]]
+            cells.append(f"{_fmt(row['q50'])}\n{_fmt(row['q10'])}-{_fmt(row['q90'])}")
+        table.add_row(months[i], *cells)
     console.print(table)
     t = m["timings"]
     console.print(

@@ -47,7 +47,7 @@ PARAMETERS = (
     ),
     Parameter(
         "payroll.unpaid_attrition",
-        0.03,
+        0.02,
         0.0,
         0.3,
         "per month at a complete, lasting shortfall",

@@ -1,0 +1,214 @@
+"""Regenerate the tables of docs/model.md from the code, so they cannot drift from it.
+
+docs/model.md holds pairs of marker lines; everything between a pair is rewritten:
+
+    <!-- parameters:PROCESS -->             parameters of a process (or `observe`)
+    <!-- /parameters:PROCESS -->
+    <!-- scenario-parameters:SCENARIO -->   a scenario's parameter values and defection routes
+    <!-- /scenario-parameters:SCENARIO -->
+    <!-- timeline:SCENARIO -->              a scenario's dated events, with sources
+    <!-- /timeline:SCENARIO -->
+    <!-- policies:SCENARIO -->              the policies a scenario declares
+    <!-- /policies:SCENARIO -->
+
+Every process of `resurgence.processes.PROCESSES` and the observation model must have its
+`parameters` markers. Running the script twice gives the same file.
+
+Usage:
+    python docs/make_model_tables.py           # rewrite docs/model.md
+    python docs/make_model_tables.py --check   # exit 1 if docs/model.md is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from resurgence import observe
+from resurgence.engine.compile import compile_model
+from resurgence.processes import PROCESSES
+from resurgence.processes.base import Parameter
+from resurgence.scenario import load_scenario
+from resurgence.scenario.schema import Event
+
+DOC = Path(__file__).with_name("model.md")
+MARKER = re.compile(
+    r"^<!-- (?P<kind>[a-z-]+):(?P<name>[A-Za-z0-9_.-]+) -->\n"
+    r"(?P<body>.*?)"
+    r"^<!-- /(?P=kind):(?P=name) -->$",
+    re.DOTALL | re.MULTILINE,
+)
+OPS = {"set": "set to", "multiply": "multiplied by", "add": "+"}
+
+
+def number(x: float) -> str:
+    """A parameter value as a reader expects it: 0.0003, 1.5, 60,000."""
+    if float(x).is_integer() and abs(x) >= 10_000:
+        return f"{int(x):,}"
+    return f"{x:g}"
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def parameter_table(parameters: Iterable[Parameter]) -> str:
+    rows = [
+        (
+            f"`{p.name}`" + (" (per region)" if p.regional else ""),
+            number(p.default),
+            f"[{number(p.low)}, {number(p.high)}]",
+            p.unit,
+            p.reason,
+        )
+        for p in parameters
+    ]
+    return table(("name", "default", "range", "unit", "reason"), rows)
+
+
+def parameter_tables() -> dict[str, Callable[[], str]]:
+    tables: dict[str, Callable[[], str]] = {
+        process.name: (lambda process=process: parameter_table(process.parameters))
+        for process in PROCESSES
+    }
+    tables["observe"] = lambda: parameter_table(observe.PARAMETERS)
+    return tables
+
+
+def scenario_parameters(name: str) -> str:
+    """The parameters a scenario sets (values, by region) and its defection routes."""
+    scenario = load_scenario(name)
+    model = compile_model(scenario)
+    routes = [route for (_, _, route) in model.routes]
+    rows = []
+    for pname in [*scenario.parameters, *routes]:
+        spec = model.parameters[pname]
+        if spec.regional:
+            values = model.values[pname]
+            value = ", ".join(
+                f"{region} {number(v)}" for region, v in zip(model.regions, values, strict=True)
+            )
+        else:
+            value = number(spec.default)
+        bounds = f"[{number(spec.low)}, {number(spec.high)}]"
+        rows.append((f"`{pname}`", value, bounds, spec.unit, spec.reason))
+    return table(("parameter", f"value in `{name}`", "range", "unit", "reason"), rows)
+
+
+def describe_change(event: Event) -> str:
+    """One event's change in words, e.g. '`funding.transfer_scale` multiplied by 0.1'."""
+    value = number(event.value)
+    how = f"{OPS[event.op]} {value}" if event.op in OPS else ""
+    if event.parameter is not None:
+        where = f" in `{event.region}`" if event.region else ""
+        return f"parameter `{event.parameter}`{where} {how}"
+    state = event.state
+    if state == "members":
+        if event.op == "move":
+            return (
+                f"move a share {value} of `{event.actor}` members from `{event.region}` "
+                f"to `{event.to_region}`"
+            )
+        if event.op == "add":
+            return f"members of `{event.actor}` in `{event.region}` {event.value:+g}"
+        return f"members of `{event.actor}` in `{event.region}` thinned to a share {value}"
+    if state == "relation":
+        return f"relation `{event.actor}` -> `{event.to}` {how}"
+    if state == "hub_crackdown":
+        return f"crackdown at hub `{event.actor}` {how}"
+    if state == "capacity" and event.region:
+        return f"state `capacity` in `{event.region}` {how}"
+    return f"state `{state}` {how}"
+
+
+def event_lines(events: Iterable[Event]) -> list[str]:
+    lines = []
+    for event in events:
+        until = f" until {event.until}" if event.until else ""
+        line = f"* **{event.month}**{until}: {event.label}. Change: {describe_change(event)}."
+        if event.source:
+            line += f" Source: \u201c{event.source}\u201d"
+        if event.assumption:
+            line += f" Assumption: {event.assumption}"
+        lines.append(line)
+    return lines
+
+
+def timeline(name: str) -> str:
+    return "\n".join(event_lines(load_scenario(name).events))
+
+
+def policies(name: str) -> str:
+    parts = []
+    for policy in load_scenario(name).policies:
+        parts.append(f"* `{policy.name}`: {policy.title}. {policy.description}".rstrip())
+        parts += ["  " + line for line in event_lines(policy.events)]
+    return "\n".join(parts)
+
+
+def render(text: str) -> str:
+    """The document with every marked block regenerated."""
+    tables = parameter_tables()
+    makers: dict[str, Callable[[str], str]] = {
+        "parameters": lambda name: tables[name](),
+        "scenario-parameters": scenario_parameters,
+        "timeline": timeline,
+        "policies": policies,
+    }
+    seen: set[str] = set()
+    problems: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        kind, name = match["kind"], match["name"]
+        if kind not in makers or (kind == "parameters" and name not in tables):
+            problems.append(f"unknown marker <!-- {kind}:{name} -->")
+            return match[0]
+        if kind == "parameters":
+            seen.add(name)
+        body = makers[kind](name)
+        return f"<!-- {kind}:{name} -->\n\n{body}\n\n<!-- /{kind}:{name} -->"
+
+    out = MARKER.sub(replace, text)
+    missing = [name for name in tables if name not in seen]
+    if missing:
+        problems.append(
+            "no <!-- parameters:NAME --> ... <!-- /parameters:NAME --> block for: "
+            + ", ".join(missing)
+        )
+    if problems:
+        raise SystemExit("make_model_tables: " + "; ".join(problems))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("doc", nargs="?", type=Path, default=DOC, help="default: docs/model.md")
+    parser.add_argument("--check", action="store_true", help="only check that it is up to date")
+    args = parser.parse_args(argv)
+    text = args.doc.read_text(encoding="utf-8")
+    new = render(text)
+    if args.check:
+        if new != text:
+            print(f"{args.doc} is out of date; run python docs/make_model_tables.py")
+            return 1
+        return 0
+    if new != text:
+        tmp = args.doc.with_suffix(".md.tmp")
+        tmp.write_text(new, encoding="utf-8")
+        tmp.replace(args.doc)
+    print(f"{args.doc}: tables up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,8 +3,8 @@
 Measures the wall time of `resurgence.engine.run.run` for the `isk` scenario at 60 months,
 1,000 and 10,000 replicas, 1 and 2 workers. Every timing runs in a fresh Python process
 (this script with a hidden flag) so that each configuration's peak memory is its own. Then
-profiles one 1,000-replica chunk process by process, with a month loop that mirrors
-`simulate_chunk`, and writes the results to benchmarks/RESULTS.md.
+profiles one 1,000-replica chunk process by process (`simulate_chunk`'s own timings), and
+writes the results to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -115,77 +115,23 @@ def measure(replicas: int, workers: int, repeats: int) -> Timing:
     return Timing(replicas, workers, times, main_kib / 1024, worker_kib / 1024)
 
 
-def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float, bool]:
-    """Seconds per process (plus events, recording, observation) for one chunk.
-
-    The loop mirrors `simulate_chunk` (same seeding, same order); its outputs are compared
-    with `simulate_chunk`'s to check the mirror. Times are summed over `repeats` chunks.
-    """
-    import numpy as np
-
-    from resurgence import observe
+def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
+    """Seconds per process (plus events, recording, observation) for one chunk, as
+    `simulate_chunk` measures them, summed over `repeats` runs of the chunk."""
     from resurgence.engine.compile import compile_model
-    from resurgence.engine.run import (
-        RECORDED,
-        chunk_params,
-        chunk_seed,
-        initial_state,
-        simulate_chunk,
-    )
-    from resurgence.engine.step import apply_event
+    from resurgence.engine.run import simulate_chunk
     from resurgence.processes import PROCESSES
     from resurgence.scenario import load_scenario
 
     model = compile_model(load_scenario(SCENARIO), n_months=MONTHS)
-    lo, hi, index = 0, CHUNK, 0
-    names = [
-        "(setup)",
-        "(events)",
-        *(p.name for p in PROCESSES),
-        "(recording)",
-        "(observation)",
-    ]
+    names = ["(events)", *(p.name for p in PROCESSES), "(recording)", "(observation)"]
     spent = dict.fromkeys(names, 0.0)
-    clock = time.perf_counter
     total = 0.0
-    out: dict[str, np.ndarray] = {}
     for _ in range(repeats):
-        start = clock()
-        n, T = hi - lo, model.n_months
-        streams = chunk_seed(SEED, index).spawn(2 + len(PROCESSES))
-        event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
-        process_rngs = [np.random.default_rng(s) for s in streams[2:]]
-        params = chunk_params(model, lo, hi)
-        state = initial_state(model, n)
-        out = {
-            name: np.empty((n, T, *getattr(state, name).shape[1:]), dtype=rec.dtype)
-            for name, rec in RECORDED.items()
-        }
-        saved: dict[int, np.ndarray] = {}
-        spent["(setup)"] += clock() - start
-        for t in range(T):
-            t0 = clock()
-            state.attrition[:] = 0
-            state.defections[:] = 0
-            for event in model.events.get(t, ()):
-                apply_event(state, params, event, model, event_rng, saved)
-            spent["(events)"] += clock() - t0
-            for process, rng in zip(PROCESSES, process_rngs, strict=True):
-                t0 = clock()
-                process.step(state, params, rng, model)
-                spent[process.name] += clock() - t0
-            t0 = clock()
-            for name in RECORDED:
-                out[name][:, t] = getattr(state, name)
-            spent["(recording)"] += clock() - t0
-        t0 = clock()
-        out["reported_attacks"] = observe.report(out["attacks"], params, observe_rng)
-        spent["(observation)"] += clock() - t0
-        total += clock() - start
-
-    reference = simulate_chunk(model, lo, hi, SEED, index)
-    same = all(np.array_equal(out[k], reference[k]) for k in reference)
-    return list(spent.items()), total, same
+        start = time.perf_counter()
+        simulate_chunk(model, 0, CHUNK, SEED, 0, timings=spent)
+        total += time.perf_counter() - start
+    return list(spent.items()), total
 
 
 def machine() -> dict[str, str]:
@@ -261,7 +207,7 @@ def report(
     replicas, workers, limit = TARGET
     target = next(t for t in timings if (t.replicas, t.workers) == (replicas, workers))
     verdict = "MET" if target.best <= limit else "NOT MET"
-    spent, total, same = profile
+    spent, total = profile
     prof_rows = [[name, f"{sec:.3f}", f"{sec / total:.1%}"] for name, sec in spent]
     prof_rows.append(["total (chunk)", f"{total:.3f}", f"{sum(s for _, s in spent) / total:.1%}"])
 
@@ -290,10 +236,8 @@ def report(
         "",
         f"## Time by process: one {CHUNK:,}-replica chunk, {MONTHS} months",
         "",
-        f"Each process's `step` timed with `time.perf_counter` in a month loop mirroring "
-        f"`simulate_chunk`, summed over {repeats} chunk(s); rows in parentheses are not "
-        "processes. Mirror reproduces `simulate_chunk` outputs exactly: "
-        f"{'yes' if same else 'NO'}.",
+        f"Each process's `step` timed by `simulate_chunk(..., timings=...)`, summed over "
+        f"{repeats} chunk(s); rows in parentheses are not processes.",
         "",
         *table(prof_rows, ["process", "seconds", "share"]),
     ]

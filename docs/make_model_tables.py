@@ -45,8 +45,8 @@ OPS = {"set": "set to", "multiply": "multiplied by", "add": "+"}
 
 
 def number(x: float) -> str:
-    """A parameter value as a reader expects it: 0.0003, 1.5, 60,000."""
-    if float(x).is_integer() and abs(x) >= 10_000:
+    """A parameter value as a reader expects it: 0.0003, 1.5, 8,000."""
+    if float(x).is_integer() and abs(x) >= 1000:
         return f"{int(x):,}"
     return f"{x:g}"
 

@@ -14,7 +14,9 @@ from resurgence.processes import defection
 COUNTS = ("members", "attacks", "reported_attacks", "losses", "attrition", "recruits")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     members=st.lists(st.integers(0, 5000), min_size=48, max_size=48),
     rates=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6),
@@ -50,7 +52,9 @@ def _draw_parameters(model, data) -> dict[str, np.ndarray]:
     return values
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_counts_stay_whole_finite_and_non_negative(isk, data, seed):
     model = compile_model(isk, n_months=30)
@@ -93,7 +97,7 @@ def test_ensemble_has_named_dimensions(model):
     assert ds["members"].dims == ("replica", "month", "actor", "region")
     assert ds["attacks"].dims == ("replica", "month", "region", "attack_type")
     assert ds["treasury"].dims == ("replica", "month")
-    assert list(ds["actor"].values)[0] == "isk"
+    assert next(iter(ds["actor"].values)) == "isk"
     assert ds.sizes["month"] == model.n_months
     assert ds["month"].values[0] == "2021-08" and ds["month"].values[-1] == "2026-12"
 

@@ -50,4 +50,6 @@ def test_line_of_falls_back_to_the_enclosing_key():
 
 def test_format_loc():
     assert format_loc(("events", 3, "actor")) == "events[3].actor"
-    assert format_loc(("parameters", "payroll.salary", "value")) == 'parameters."payroll.salary".value'
+    assert (
+        format_loc(("parameters", "payroll.salary", "value")) == 'parameters."payroll.salary".value'
+    )

@@ -17,6 +17,7 @@ from resurgence.processes import (
     payroll,
     perception,
     posture,
+    propaganda,
     recruitment,
     revenue,
     shocks,
@@ -104,9 +105,10 @@ def test_payroll_pays_in_full_when_rich_and_nothing_when_broke(chunk, model, rng
     state.posture[:] = 0.0
     state.treasury[:] = 1e9
     total = state.members[:, 0, :].sum(axis=1)
-    bill = total * p["payroll.salary"] + total / p["posture.cell_size_overt"] * p[
-        "payroll.logistics_per_cell"
-    ]
+    bill = (
+        total * p["payroll.salary"]
+        + total / p["posture.cell_size_overt"] * p["payroll.logistics_per_cell"]
+    )
     payroll.step(state, p, rng, model)
     np.testing.assert_allclose(state.paid_fraction, 1.0)
     np.testing.assert_allclose(state.treasury, 1e9 - bill)
@@ -222,14 +224,15 @@ def test_perception_without_attacks_fades(chunk, model, rng):
 
 def test_propaganda_expands_with_inactivity_and_falls_when_broke(chunk, model, rng):
     state, p = chunk
-    state.attacks[:] = 0
     state.treasury[:] = 1e6
+    state.visibility[:] = 1.0
+    propaganda.step(state, p, rng, model)
+    np.testing.assert_allclose(state.propaganda, p["propaganda.base"])
     state.visibility[:] = 0.0
-    perception.step(state, p, rng, model)
-    expected = p["perception.propaganda_base"] + p["perception.propaganda_offset"]
-    np.testing.assert_allclose(state.propaganda, expected)
+    propaganda.step(state, p, rng, model)
+    np.testing.assert_allclose(state.propaganda, p["propaganda.base"] + p["propaganda.offset"])
     state.treasury[:] = 0.0
-    perception.step(state, p, rng, model)
+    propaganda.step(state, p, rng, model)
     np.testing.assert_allclose(state.propaganda, 0.0)
 
 
@@ -303,7 +306,7 @@ def test_defection_conserves_members_and_records_arrivals(chunk, model, rng):
 
 def test_defection_rate_grows_with_host_restriction(chunk, model):
     state, p = chunk
-    imu_route = [i for i, r in enumerate(model.routes) if r[2] == "defection.imu->isk"][0]
+    imu_route = next(i for i, r in enumerate(model.routes) if r[2] == "defection.imu->isk")
     imu = model.unit_entity[model.routes[imu_route][0]]
     state.relation[:, model.host_entity, imu] = 0.0
     calm = defection.route_rates(state, p, model)[:, imu_route]

@@ -51,7 +51,7 @@ def test_wilson_interval_known_values():
 
 def _ensemble(values):
     values = np.asarray(values)
-    n, t = values.shape
+    _n, t = values.shape
     attacks = values[:, :, None, None]
     return xr.Dataset(
         {

@@ -201,9 +201,7 @@ def _print_result(result) -> None:
         ("attacks (latent)", "attacks"),
         ("attacks (reported)", "reported_attacks"),
     ]
-    table = Table(
-        title="Median and 80% band (10%-90%) at selected months", title_justify="left"
-    )
+    table = Table(title="Median and 80% band (10%-90%) at selected months", title_justify="left")
     table.add_column("month")
     for label, _ in columns:
         table.add_column(label, justify="right")

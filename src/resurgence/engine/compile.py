@@ -76,6 +76,7 @@ class Model:
     channel_hubs: np.ndarray
     channel_n_hubs: np.ndarray
     channel_share: np.ndarray
+    channel_lag: np.ndarray  # mean relocation lag per channel; NaN: the parameter's
     attack_types: list[str]
     attack_share: np.ndarray
     attack_cost: np.ndarray
@@ -193,7 +194,12 @@ def compile_model(
         members=members,
         capacity=capacity,
         hub_crackdown=crackdown,
-        fragmentation=np.full(len(scenario.channels), init.fragmentation),
+        fragmentation=np.array(
+            [
+                init.fragmentation if c.fragmentation is None else c.fragmentation
+                for c in scenario.channels
+            ]
+        ),
         sponsor_resources=np.array(1.0),
     )
 
@@ -258,6 +264,9 @@ def compile_model(
         channel_hubs=channel_hubs,
         channel_n_hubs=np.array([1 + len(c.alternatives) for c in scenario.channels]),
         channel_share=np.array([c.share for c in scenario.channels]),
+        channel_lag=np.array(
+            [np.nan if c.relocation_lag is None else c.relocation_lag for c in scenario.channels]
+        ),
         attack_types=[t.name for t in scenario.attack_types],
         attack_share=np.array([t.share for t in scenario.attack_types]),
         attack_cost=np.array([t.cost for t in scenario.attack_types]),

@@ -11,8 +11,9 @@ another (common random numbers).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +157,21 @@ def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
+def allocate(model: Model, n: int) -> dict[str, np.ndarray]:
+    """Empty output arrays for `n` replicas: each recorded variable, (n, months, ...)."""
+    sizes = {
+        "actor": len(model.units),
+        "region": len(model.regions),
+        "attack_type": len(model.attack_types),
+    }
+    out = {
+        name: np.empty((n, model.n_months, *(sizes[d] for d in rec.dims)), dtype=rec.dtype)
+        for name, rec in RECORDED.items()
+    }
+    out["reported_attacks"] = np.empty_like(out["attacks"])
+    return out
+
+
 def simulate_chunk(
     model: Model,
     lo: int,
@@ -163,26 +179,37 @@ def simulate_chunk(
     seed: int,
     index: int,
     overrides: dict[str, np.ndarray] | None = None,
+    out: dict[str, np.ndarray] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Simulate replicas lo..hi-1 (chunk `index`) and return the recorded arrays,
-    each shaped (n, months, ...), plus `reported_attacks`."""
+    """Simulate replicas lo..hi-1 (chunk `index`) and return the recorded arrays, each
+    (n, months, ...), plus `reported_attacks`; fills `out` (views of the run's arrays)
+    when given, so a serial run copies nothing. With `timings`, seconds per process (and
+    for events, recording and observation) are added to it."""
     n, T = hi - lo, model.n_months
     streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
     event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
     process_rngs = [np.random.default_rng(s) for s in streams[2:]]
     params = chunk_params(model, lo, hi, overrides)
     state = initial_state(model, n)
-    out = {
-        name: np.empty((n, T, *getattr(state, name).shape[1:]), dtype=rec.dtype)
-        for name, rec in RECORDED.items()
-    }
+    if out is None:
+        out = allocate(model, n)
     saved: dict[int, np.ndarray] = {}
     for t in range(T):
-        step(state, params, t, model, event_rng, process_rngs, saved)
+        step(state, params, t, model, event_rng, process_rngs, saved, timings)
+        start = time.perf_counter()
         for name in RECORDED:
             out[name][:, t] = getattr(state, name)
-    out["reported_attacks"] = observe.report(out["attacks"], params, observe_rng)
+        _add(timings, "(recording)", start)
+    start = time.perf_counter()
+    out["reported_attacks"][:] = observe.report(out["attacks"], params, observe_rng)
+    _add(timings, "(observation)", start)
     return out
+
+
+def _add(timings: dict[str, float] | None, name: str, start: float) -> None:
+    if timings is not None:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def chunk_bounds(replicas: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -205,36 +232,34 @@ def run(
 ) -> xr.Dataset:
     """Simulate `replicas` replicas of `model` and return the ensemble as a Dataset."""
     bounds = chunk_bounds(replicas, chunk_size)
-    tasks = [(model, lo, hi, seed, i, overrides) for i, (lo, hi) in enumerate(bounds)]
-    results: list[dict[str, np.ndarray]] = [None] * len(tasks)  # type: ignore[list-item]
-    if workers <= 1 or len(tasks) == 1:
-        for i, task in enumerate(tasks):
-            results[i] = _simulate(task)
+    out = allocate(model, replicas)
+    if workers <= 1 or len(bounds) == 1:
+        for i, (lo, hi) in enumerate(bounds):
+            views = {name: arr[lo:hi] for name, arr in out.items()}
+            simulate_chunk(model, lo, hi, seed, i, overrides, views)
             if progress:
-                progress(task[2] - task[1])
+                progress(hi - lo)
     else:
+        tasks = [(model, lo, hi, seed, i, overrides) for i, (lo, hi) in enumerate(bounds)]
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks), os.cpu_count() or 1)) as ex:
-            futures = {ex.submit(_simulate, task): i for i, task in enumerate(tasks)}
-            from concurrent.futures import as_completed
-
+            futures = {ex.submit(_simulate, task): task for task in tasks}
             for future in as_completed(futures):
-                i = futures[future]
-                results[i] = future.result()
+                lo, hi = futures[future][1:3]
+                for name, arr in future.result().items():
+                    out[name][lo:hi] = arr
                 if progress:
-                    progress(tasks[i][2] - tasks[i][1])
-    return to_dataset(model, results, seed)
+                    progress(hi - lo)
+    return to_dataset(model, out, seed)
 
 
-def to_dataset(model: Model, chunks: list[dict[str, np.ndarray]], seed: int) -> xr.Dataset:
-    """Join chunk outputs into an xarray Dataset with named dimensions."""
+def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:
+    """Wrap the run's arrays in an xarray Dataset with named dimensions (no copy)."""
     data_vars = {}
-    names = [*RECORDED, "reported_attacks"]
-    for name in names:
+    for name, data in out.items():
         dims = ("replica", "month", *(RECORDED.get(name) or RECORDED["attacks"]).dims)
-        data = np.concatenate([c[name] for c in chunks], axis=0)
         data_vars[name] = (dims, data, {"description": DESCRIPTIONS[name]})
-    replicas = sum(c["treasury"].shape[0] for c in chunks)
-    ds = xr.Dataset(
+    replicas = out["treasury"].shape[0]
+    return xr.Dataset(
         data_vars,
         coords={
             "replica": np.arange(replicas),
@@ -251,4 +276,3 @@ def to_dataset(model: Model, chunks: list[dict[str, np.ndarray]], seed: int) -> 
             "scenario_hash": model.scenario_hash,
         },
     )
-    return ds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from resurgence.engine.compile import CompiledEvent, Model
@@ -78,11 +80,33 @@ def step(
     event_rng: np.random.Generator,
     process_rngs: list[np.random.Generator],
     saved: dict[int, np.ndarray],
+    timings: dict[str, float] | None = None,
 ) -> None:
-    """Advance every replica of the chunk by one month (offset `month` from the start)."""
+    """Advance every replica of the chunk by one month (offset `month` from the start).
+
+    With `timings`, the seconds spent in each process (and in the events) are added to it.
+    """
+    lap = _Laps(timings)
     state.attrition[:] = 0
     state.defections[:] = 0
     for event in model.events.get(month, ()):
         apply_event(state, params, event, model, event_rng, saved)
+    lap("(events)")
     for process, rng in zip(PROCESSES, process_rngs, strict=True):
         process.step(state, params, rng, model)
+        lap(process.name)
+
+
+class _Laps:
+    """Adds the seconds since the previous lap to `timings[name]`; does nothing without
+    a `timings` dict."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings = timings
+        self.mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.mark
+            self.mark = now

@@ -11,11 +11,12 @@ Order of a month (after the month's scheduled events):
 7. posture           the move underground, from last month's raid losses
 8. counterterrorism  the host's raids, capacity, equipment, financial monitoring
 9. operations        attacks by type, limited by members, cells and money
-10. perception       visibility from this month's attacks, propaganda
-11. host             host unity
-12. ally             the sheltered ally, the neighbour's pressure, relations
-13. defection        members moving between groups and factions
-14. recruitment      recruits from local pools; reconciliation exits
+10. propaganda       propaganda output, expanded when the group looks inactive
+11. perception       visibility from this month's attacks amplified by propaganda
+12. host             host unity
+13. ally             the sheltered ally, the neighbour's pressure, relations
+14. defection        members moving between groups and factions
+15. recruitment      recruits from local pools; reconciliation exits
 
 Money moves first (what arrives can be spent), then the organisation reacts to what it
 could pay, then the host acts on the organisation as it stands, then the group acts with
@@ -33,6 +34,7 @@ from resurgence.processes import (
     payroll,
     perception,
     posture,
+    propaganda,
     recruitment,
     revenue,
     shocks,
@@ -50,6 +52,7 @@ PROCESSES: tuple[Process, ...] = (
     posture.PROCESS,
     counterterrorism.PROCESS,
     operations.PROCESS,
+    propaganda.PROCESS,
     perception.PROCESS,
     host.PROCESS,
     ally.PROCESS,

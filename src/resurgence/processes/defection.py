@@ -6,7 +6,8 @@ source (a negative relation from the host to it), with the source's affinity for
 destination (a positive relation), with the host's disunity when the source is one of the
 host's own factions, and with the destination's visibility when it is the focal group.
 Members leaving a (unit, region) cell are split among its routes by a multinomial draw
-(sequential conditional binomials), so defection conserves members exactly.
+(sequential conditional binomials) from the members at the start of the step, so
+defection conserves members exactly and arrivals do not leave in the month they arrive.
 """
 
 import numpy as np
@@ -73,24 +74,32 @@ def route_rates(state, p, model) -> np.ndarray:
 def step(state, p, rng, model) -> None:
     if not model.routes:
         return
-    rates = route_rates(state, p, model)
+    rates = np.minimum(route_rates(state, p, model), 0.5)
+    sources = list(model.routes_by_source)
+    # Probability of each route given that the member took none of its source's earlier
+    # routes, after scaling a source's routes so that at most all of its members leave.
+    conditional = np.zeros_like(rates)
+    for ids in model.routes_by_source.values():
+        probs = rates[:, ids] / np.maximum(rates[:, ids].sum(axis=1), 1.0)[:, None]
+        remaining = 1.0 - np.cumsum(probs, axis=1) + probs
+        conditional[:, ids] = np.where(remaining > 1e-12, probs / np.maximum(remaining, 1e-12), 0.0)
+    # Everyone who leaves is drawn from the members at the start of the step, one round
+    # per route position, all sources of a round in one draw.
     members = state.members
-    for src, route_ids in model.routes_by_source.items():
-        probs = np.minimum(rates[:, route_ids], 0.5)
-        total = probs.sum(axis=1)
-        probs = probs / np.maximum(total, 1.0)[:, None]  # at most all of them leave
-        left = members[:, src, :].copy()
-        remaining = np.ones(state.n)
-        for col, r in enumerate(route_ids):
-            dst = model.routes[r][1]
-            q = np.where(remaining > 0, probs[:, col] / np.maximum(remaining, 1e-12), 0.0)
-            moved = binomial(rng, left, q[:, None])
-            left -= moved
-            remaining -= probs[:, col]
-            members[:, src, :] -= moved
-            members[:, dst, :] += moved
-            if dst == 0:
-                state.defections[:, src] += moved.sum(axis=1)
+    left = members[:, sources, :]
+    moved = np.zeros((state.n, len(model.routes), members.shape[2]), dtype=np.int64)
+    rounds = max(len(ids) for ids in model.routes_by_source.values())
+    for r in range(rounds):
+        rows = [i for i, s in enumerate(sources) if len(model.routes_by_source[s]) > r]
+        ids = [model.routes_by_source[sources[i]][r] for i in rows]
+        drawn = binomial(rng, left[:, rows, :], conditional[:, ids, None])
+        left[:, rows, :] -= drawn
+        moved[:, ids, :] = drawn
+    for r, (src, dst, _) in enumerate(model.routes):
+        members[:, src, :] -= moved[:, r, :]
+        members[:, dst, :] += moved[:, r, :]
+        if dst == 0:
+            state.defections[:, src] += moved[:, r, :].sum(axis=1)
 
 
 PROCESS = Process(

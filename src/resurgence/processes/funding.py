@@ -3,9 +3,10 @@
 Each channel carries a share of the sponsor's transfers through a hub country. A
 crackdown at the hub interdicts part of the flow; above a threshold the group moves its
 finance to the channel's next alternative hub, which takes a random time (geometric, mean
-`funding.relocation_lag`) during which most of the flow is lost. Interdiction makes the
-group split its transfers into many small ones that pass as remittances: fragmentation
-evades part of the hub's and the host's checks, at a cost in volume. Outside money
+the channel's `relocation_lag`, by default `funding.relocation_lag`) during which most of
+the flow is lost. Interdiction makes the group split its transfers into many small ones
+that pass as remittances: fragmentation evades part of the hub's and the host's checks,
+at a cost in volume. Outside money
 follows visibility: donors do not fund a group that has dropped off the radar.
 """
 
@@ -127,9 +128,9 @@ def step(state, p, rng, model) -> None:
     state.treasury += state.income
 
     # Relocation: finish with probability 1/lag a month, start once the hub is too hot.
-    done = state.relocating & (
-        rng.random(arrived.shape) < 1.0 / p["funding.relocation_lag"][:, None]
-    )
+    default_lag = p["funding.relocation_lag"][:, None]
+    lag = np.where(np.isnan(model.channel_lag), default_lag, model.channel_lag)
+    done = state.relocating & (rng.random(arrived.shape) < 1.0 / lag)
     state.channel_hub += done
     state.relocating &= ~done
     can_move = state.channel_hub + 1 < model.channel_n_hubs[None, :]

@@ -7,6 +7,7 @@ becomes a `ResurgenceError` whose message reads `FILE:LINE: FIELD: what is expec
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -53,14 +54,19 @@ def _read(path: Path) -> tuple[str, dict]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise ResurgenceError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 TOML"
+            f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 TOML"
         ) from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
+        # Python 3.14 gives exc.lineno; earlier versions only put it in the message.
         line = getattr(exc, "lineno", None)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        if line is None and found:
+            line = int(found.group(1))
         where = f"{path}:{line}" if line else str(path)
         raise ResurgenceError(f"{where}: TOML syntax error: {message}") from None
 
@@ -75,7 +81,7 @@ def _describe(error: dict) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     inp = error.get("input")
-    if kind not in ("missing",) and not isinstance(inp, dict | list) and inp is not None:
+    if not isinstance(inp, dict | list) and inp is not None and "got" not in message:
         shown = repr(inp)
         if len(shown) > 60:
             shown = shown[:57] + "..."

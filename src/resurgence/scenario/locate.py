@@ -66,8 +66,9 @@ def key_lines(text: str) -> dict[Path, int]:
         path = (*current, *_split(match.group(1)))
         lines[path] = number
         rest = line[match.end() :]
+        value = rest.lstrip()
         for quote in ('"""', "'''"):
-            if rest.count(quote) % 2 == 1:
+            if value.startswith(quote) and value.count(quote) == 1:
                 in_multiline = quote
         if rest.lstrip().startswith("{"):
             for inner in _INLINE_KEY.finditer(rest):

@@ -10,7 +10,16 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from resurgence.months import parse_month
 
@@ -85,13 +94,17 @@ class Relation(Strict):
     since: Month | None = None
     note: str = ""
 
-    @model_validator(mode="after")
-    def _sign_matches_type(self) -> Relation:
-        positive = self.type in ("cooperation", "tolerance")
-        if (positive and self.value < 0) or (not positive and self.value > 0):
+    @field_validator("value")
+    @classmethod
+    def _sign_matches_type(cls, value: float, info: ValidationInfo) -> float:
+        kind = info.data.get("type")
+        if kind is None:
+            return value  # the type is wrong too; that error is reported
+        positive = kind in ("cooperation", "tolerance")
+        if (positive and value < 0) or (not positive and value > 0):
             sign = "0 to 1" if positive else "-1 to 0"
-            raise ValueError(f"a {self.type} relation has a value from {sign}, got {self.value}")
-        return self
+            raise ValueError(f"a {kind} relation has a value from {sign}, got {value}")
+        return value
 
 
 class Channel(Strict):
@@ -101,6 +114,12 @@ class Channel(Strict):
     alternatives: list[Name] = []
     recipient: Name
     share: Annotated[Finite, Field(gt=0.0, le=1.0)] = 1.0
+    relocation_lag: Annotated[Finite, Field(ge=1.0, le=60.0)] | None = Field(
+        None, description="mean months to move to the next hub; default funding.relocation_lag"
+    )
+    fragmentation: Unit01 | None = Field(
+        None, description="initial share sent as small transfers; default initial.fragmentation"
+    )
     note: str = ""
 
 

@@ -186,6 +186,11 @@ def _print_result(result) -> None:
         f"  probability [bold]{p.estimate:.3f}[/]  95% CI [{p.low:.3f}, {p.high:.3f}]  "
         f"({p.hits:,} of {p.replicas:,} replicas)"
     )
+    if p.months_covered < p.definition.horizon:
+        console.print(
+            f"  [yellow]note:[/] the run ends {p.months_covered} months into the "
+            f"{p.definition.horizon}-month horizon; the probability covers those months only"
+        )
     months = list(result.model.months)
     picks = [0]
     if p.definition.start in months:
@@ -247,7 +252,7 @@ def validate_command(
                     f"checked against scenario {scenario})"
                 )
             else:
-                spec = load_scenario(str(path) if path.exists() else path)
+                spec = load_scenario(str(path))
                 console.print(
                     f"ok: {path} (scenario {spec.scenario.name}: {len(spec.regions)} regions, "
                     f"{len(spec.actors)} actors, {len(spec.events)} events, "

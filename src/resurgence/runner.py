@@ -39,7 +39,7 @@ def execute(
     seed: int,
     out: Path,
     months: int | None = None,
-    policies: list[str] = (),
+    policies: tuple[str, ...] | list[str] = (),
     workers: int = 1,
     chunk_size: int = 1000,
     catalog: Path | None = None,
@@ -49,11 +49,11 @@ def execute(
 ) -> RunResult:
     """Run a scenario and write its outputs to `out`; return what the CLI prints."""
     started = time.perf_counter()
+    if months is not None and months < 1:
+        raise ResurgenceError("--months must be at least 1")
     spec = load_scenario(scenario)
     layered = [load_policy(p, spec) for p in policies]
     model = compile_model(spec, layered, n_months=months)
-    if months is not None and months < 1:
-        raise ResurgenceError("--months must be at least 1")
     resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
 
     store.prepare_run_dir(out)

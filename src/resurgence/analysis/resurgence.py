@@ -75,6 +75,7 @@ class Probability:
     replicas: int
     hits: int
     definition: Definition
+    months_covered: int
 
     def as_dict(self) -> dict:
         return {
@@ -86,6 +87,7 @@ class Probability:
             "hits": self.hits,
             "definition": self.definition.as_dict(),
             "definition_text": self.definition.describe(),
+            "months_covered": self.months_covered,
         }
 
 
@@ -135,7 +137,11 @@ def first_hit(series: np.ndarray, definition: Definition, months: list[str]) -> 
 def resurgence_probability(
     ensemble: xr.Dataset, definition: Definition
 ) -> tuple[Probability, np.ndarray]:
-    """Probability of resurgence and the cumulative probability by month of horizon."""
+    """Probability of resurgence and the cumulative probability by month of horizon.
+
+    When the run ends before the horizon does, only the months it covers count
+    (`months_covered` says how many).
+    """
     series = measure_series(ensemble, definition.measure)
     months = list(ensemble["month"].values)
     hit = first_hit(series, definition, months)
@@ -144,4 +150,4 @@ def resurgence_probability(
     low, high = wilson_interval(hits, n)
     steps = min(definition.horizon, len(months) - month_offset(months[0], definition.start))
     curve = np.array([((hit >= 0) & (hit <= t)).mean() for t in range(steps)])
-    return Probability(hits / n, low, high, n, hits, definition), curve
+    return Probability(hits / n, low, high, n, hits, definition, steps), curve

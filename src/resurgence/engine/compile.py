@@ -239,7 +239,7 @@ def compile_model(
     for month_events in events.values():
         month_events.sort(key=lambda e: e.op != "restore")  # endings first, then new changes
 
-    digest = hashlib.sha256(scenario._source_text.encode())
+    digest = hashlib.sha256(scenario.model_dump_json().encode())
     for policy in policies:
         digest.update(policy.model_dump_json().encode())
 

@@ -123,7 +123,6 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     problems = check_references(scenario)
     if problems:
         raise _fail(path, text, [(p.loc, p.message) for p in problems])
-    scenario._source_text = text  # kept for the run's hash and provenance
     return scenario
 
 

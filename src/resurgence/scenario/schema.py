@@ -15,7 +15,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -231,4 +230,3 @@ class Scenario(Strict):
     events: list[Event] = []
     policies: list[Policy] = []
     resurgence: Resurgence
-    _source_text: str = PrivateAttr("")

@@ -28,6 +28,14 @@ console = Console()
 errors = Console(stderr=True)
 
 
+@app.callback()
+def _output_width() -> None:
+    """Piped or captured output gets 120 columns rather than rich's 80, so tables stay
+    readable; a terminal or COLUMNS decides otherwise."""
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    console.width = errors.width = 120 if wide else None
+
+
 def handles_errors(func):
     """Turn a user error into one message on stderr and exit code 2, never a traceback."""
 

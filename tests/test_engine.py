@@ -115,3 +115,27 @@ def test_policies_change_outcomes_on_common_random_numbers(isk):
     )
     end = {"month": -1}
     assert policy["income"].isel(end).mean() < base["income"].isel(end).mean()
+
+
+def test_focal_membership_balances_its_recorded_flows(isk):
+    """members(t) - members(t-1) = recruits + arrivals - raid losses - leavers, every month
+    without a scheduled change of the focal group's members."""
+    model = compile_model(isk, n_months=40)
+    ds = run(model, 40, 2, chunk_size=40)
+    members = ds["members"].sel(actor="isk").sum("region").values.astype(np.int64)
+    flows = (
+        ds["recruits"].sum("region")
+        + ds["defections"].sum("actor")
+        - ds["losses"].sum("region")
+        - ds["attrition"].sum("region")
+    ).values
+    scheduled = {
+        e.month for e in isk.events if e.state == "members" and e.actor == isk.scenario.focal
+    }
+    months = list(ds["month"].values)
+    checked = 0
+    for t in range(1, len(months)):
+        if months[t] not in scheduled:
+            assert (members[:, t] - members[:, t - 1] == flows[:, t]).all(), months[t]
+            checked += 1
+    assert checked >= 30

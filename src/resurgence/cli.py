@@ -37,7 +37,8 @@ def _output_width() -> None:
 
 
 def handles_errors(func):
-    """Turn a user error into one message on stderr and exit code 2, never a traceback."""
+    """Turn a user error (bad input, an unwritable path) into one message on stderr and
+    exit code 2, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -45,6 +46,10 @@ def handles_errors(func):
             return func(*args, **kwargs)
         except ResurgenceError as exc:
             errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # an output directory or catalog the user cannot write
+            where = exc.filename or "output"
+            errors.print(f"[bold red]error:[/] {where}: {exc.strerror or exc}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             errors.print("interrupted")

@@ -65,6 +65,7 @@ class Model:
     entities: list[str]
     units: list[str]
     unit_entity: np.ndarray
+    unit_parent: np.ndarray  # entity of the unit's actor (itself for an actor)
     unit_is_host_faction: np.ndarray
     ally_units: list[int]
     focal_entity: int
@@ -137,6 +138,7 @@ def compile_model(
     tags["host_territory"] = ~tags["abroad"]
 
     unit_entity = np.array([entities.index(u) for u in units])
+    unit_parent = np.array([entities.index(u.split(".")[0]) for u in units])
     host_factions = np.array([u.split(".")[0] == info.host and "." in u for u in units])
     ally_units = [i for i, u in enumerate(units) if info.ally and u.split(".")[0] == info.ally]
 
@@ -253,6 +255,7 @@ def compile_model(
         entities=entities,
         units=units,
         unit_entity=unit_entity,
+        unit_parent=unit_parent,
         unit_is_host_faction=host_factions,
         ally_units=ally_units,
         focal_entity=entities.index(info.focal),

@@ -79,7 +79,7 @@ DESCRIPTIONS = {
     "attacks": "latent attacks of the focal group by region and type",
     "reported_attacks": "attacks a dataset reports (observation model)",
     "losses": "focal members lost to the host's raids",
-    "attrition": "focal members who left (pay, cohesion, reconciliation)",
+    "attrition": "focal members who left (pay, cohesion, reconciliation, other groups)",
     "recruits": "focal recruits from local pools",
     "defections": "members who joined the focal group, by origin",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,10 +52,3 @@ class State:
     @property
     def n(self) -> int:
         return self.treasury.shape[0]
-
-    def copy(self) -> State:
-        return State(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
-
-
-def state_field_names() -> list[str]:
-    return [f.name for f in fields(State)]

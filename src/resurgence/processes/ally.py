@@ -1,12 +1,13 @@
 """The sheltered ally, the host and the neighbour (SYSTEM.md sections 7 and 8).
 
 The scenario's `ally` (the TTP) lives on both sides of a border. Its members (and its
-factions') move from the host's border regions abroad when the host pushes them
-(`ally.push`), fall back into the border regions under the neighbour's operations
-(`ally.retreat`), are relocated from `relocation_origin` to `relocation_destination`
-regions if the host tries it (`ally.relocation`), grow with local recruits in the host's
-territory, and are killed by the neighbour's strikes and targeted killings in border
-regions and abroad. Relations move toward targets set by the
+factions') cross from the host's border regions abroad to fight (`ally.return_rate`, which
+mediation winds down), more when the host pushes them (`ally.push`); they fall back into
+the border regions under the neighbour's operations (`ally.retreat`), are relocated from
+`relocation_origin` to `relocation_destination` regions if the host tries it
+(`ally.relocation`), grow with local recruits in the host's territory (fewer when the host
+enforces its ban on joining the ally's fight), and are killed by the neighbour's strikes
+and targeted killings in border regions and abroad. Relations move toward targets set by the
 timeline plus the levers of the month: enforcement of the host's ban sours the host's
 relation to the ally, the neighbour's killings feed the ally's distrust of the host (many
 suspect host elements of helping), relocation is resented, and mediation with the
@@ -28,12 +29,28 @@ PARAMETERS = (
         "A growing number of Afghan recruits join the TTP.",
     ),
     Parameter(
+        "ally.return_rate",
+        0.015,
+        0.0,
+        0.2,
+        "share of border members moving abroad per month",
+        "Fighters cross back to fight in Pakistan; numbers on Afghan soil move with it.",
+    ),
+    Parameter(
         "ally.push",
         0.0,
         0.0,
         0.2,
-        "share moved abroad per month",
+        "extra share moved abroad per month",
         "The host asked the TTP to move its fighters into Pakistan; the timeline sets it.",
+    ),
+    Parameter(
+        "ally.ban_recruitment_effect",
+        0.5,
+        0.0,
+        1.0,
+        "share of local recruitment stopped at full enforcement",
+        "The host banned Afghans from joining the TTP's fight.",
     ),
     Parameter(
         "ally.retreat",
@@ -167,7 +184,8 @@ def step(state, p, rng, model) -> None:
         exposed = idx(tags["border"] | abroad)
         lethality = (p["neighbour.strike_lethality"] * pressure)[:, None, None]
         members[:, :, exposed] -= binomial(rng, members[:, :, exposed], lethality)
-        _move(rng, members, frontier, idx(abroad), p["ally.push"])
+        going = p["ally.return_rate"] * (1.0 - mediation) + p["ally.push"]
+        _move(rng, members, frontier, idx(abroad), going)
         _move(rng, members, idx(abroad), frontier, p["ally.retreat"] * pressure)
         _move(
             rng,
@@ -177,7 +195,10 @@ def step(state, p, rng, model) -> None:
             p["ally.relocation"],
         )
         local = idx(home)
-        members[:, :, local] += rng.poisson(p["ally.growth"][:, None, None] * members[:, :, local])
+        growth = p["ally.growth"] * (
+            1.0 - p["ally.ban_recruitment_effect"] * p["host.ally_ban_enforcement"]
+        )
+        members[:, :, local] += rng.poisson(growth[:, None, None] * members[:, :, local])
         state.members[:, model.ally_units, :] = members
 
     # Only relations with a lever can move away from their timeline level (the anchor),

@@ -163,8 +163,10 @@ def step(state, p, rng, model) -> None:
 
 
 def backlash(state, p, model) -> np.ndarray:
-    """Indiscriminate pressure per region (n, K), which feeds recruitment."""
-    return effective_capacity(state, p, model) * (1.0 - state.intel_share)[:, None]
+    """Indiscriminate pressure per region (n, K), which feeds recruitment; none where the
+    host does not operate."""
+    pressure = effective_capacity(state, p, model) * (1.0 - state.intel_share)[:, None]
+    return pressure * model.region_tags["host_territory"]
 
 
 PROCESS = Process(

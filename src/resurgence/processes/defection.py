@@ -2,7 +2,8 @@
 
 Each defection route (from a unit to another, declared in the scenario with its base rate)
 moves members within their region. The rate grows with the host's restrictions on the
-source (a negative relation from the host to it), with the source's affinity for the
+source (a negative relation from the host to it or, for a faction, to its group; the
+focal group, which the host fights, is not "restricted"), with the source's affinity for the
 destination (a positive relation), with the host's disunity when the source is one of the
 host's own factions, and with the destination's visibility when it is the focal group.
 Members leaving a (unit, region) cell are split among its routes by a multinomial draw
@@ -56,7 +57,14 @@ def route_rates(state, p, model) -> np.ndarray:
     rates = np.empty((state.n, len(model.routes)))
     for r, (src, dst, name) in enumerate(model.routes):
         src_e, dst_e = model.unit_entity[src], model.unit_entity[dst]
-        restriction = np.maximum(-rel[:, model.host_entity, src_e], 0.0)
+        if src == 0:  # the host fights the focal group; it does not restrain it
+            restriction = 0.0
+        else:  # a faction shares the restrictions on its group
+            parent = model.unit_parent[src]
+            restriction = np.maximum(
+                np.maximum(-rel[:, model.host_entity, src_e], -rel[:, model.host_entity, parent]),
+                0.0,
+            )
         affinity = np.maximum(rel[:, src_e, dst_e], 0.0)
         rate = (
             p[name]
@@ -100,6 +108,8 @@ def step(state, p, rng, model) -> None:
         members[:, dst, :] += moved[:, r, :]
         if dst == 0:
             state.defections[:, src] += moved[:, r, :].sum(axis=1)
+        elif src == 0:  # the focal group's own members leaving for another group
+            state.attrition += moved[:, r, :]
 
 
 PROCESS = Process(

@@ -6,8 +6,8 @@ finance to the channel's next alternative hub, which takes a random time (geomet
 the channel's `relocation_lag`, by default `funding.relocation_lag`) during which most of
 the flow is lost. Interdiction makes the group split its transfers into many small ones
 that pass as remittances: fragmentation evades part of the hub's and the host's checks,
-at a cost in volume. Outside money
-follows visibility: donors do not fund a group that has dropped off the radar.
+at a cost in volume. Money follows visibility: the sponsor and outside donors read
+inactivity as decline, and do not fund a group that has dropped off the radar.
 """
 
 import numpy as np

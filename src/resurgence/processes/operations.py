@@ -2,7 +2,9 @@
 
 Planned attacks in a region are proportional to the members there, reduced by small cells
 (less capability), lost cohesion, and a shortage of money: the attacks planned must be
-paid for from the cash left after payroll, except a share that needs no money. Counts are negative
+paid for from the cash left after payroll, except a share that needs no money. The budget
+bounds the expected cost of the planned attacks; a busy month can cost more, up to the
+whole treasury. Counts are negative
 binomial (a gamma-distributed monthly tempo common to all regions, then Poisson), split
 among attack types in their shares; their cost leaves the treasury.
 """

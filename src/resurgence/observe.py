@@ -10,7 +10,7 @@ so changing the observation model never changes the latent path.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter
+from resurgence.processes.base import Parameter, binomial
 
 PARAMETERS = (
     Parameter(
@@ -42,4 +42,4 @@ def report(latent: np.ndarray, params: dict[str, np.ndarray], rng: np.random.Gen
     b = np.maximum(b, 1e-9)  # a rate of exactly 1 reports everything
     rho = rng.beta(np.broadcast_to(a, (n, months)), np.broadcast_to(b, (n, months)))
     rho = rho.reshape((n, months) + (1,) * (latent.ndim - 2))
-    return rng.binomial(latent, np.broadcast_to(rho, latent.shape)).astype(latent.dtype)
+    return binomial(rng, latent, rho).astype(latent.dtype)

@@ -11,6 +11,7 @@ another (common random numbers).
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -216,8 +217,14 @@ def chunk_bounds(replicas: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + chunk_size, replicas)) for lo in range(0, replicas, chunk_size)]
 
 
-def _simulate(args):
-    return simulate_chunk(*args)
+def _simulate_into(args) -> int:
+    """Worker: simulate one chunk straight into the run's memory-mapped output files."""
+    model, lo, hi, seed, index, overrides, files = args
+    views = {name: np.load(path, mmap_mode="r+")[lo:hi] for name, path in files.items()}
+    simulate_chunk(model, lo, hi, seed, index, overrides, views)
+    for view in views.values():
+        view.flush()
+    return hi - lo
 
 
 def run(
@@ -240,16 +247,26 @@ def run(
             if progress:
                 progress(hi - lo)
     else:
-        tasks = [(model, lo, hi, seed, i, overrides) for i, (lo, hi) in enumerate(bounds)]
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks), os.cpu_count() or 1)) as ex:
-            futures = {ex.submit(_simulate, task): task for task in tasks}
-            for future in as_completed(futures):
-                lo, hi = futures[future][1:3]
-                for name, arr in future.result().items():
-                    out[name][lo:hi] = arr
-                if progress:
-                    progress(hi - lo)
+        out = _run_on_workers(model, bounds, seed, overrides, out, workers, progress)
     return to_dataset(model, out, seed)
+
+
+def _run_on_workers(model, bounds, seed, overrides, out, workers, progress):
+    """Run chunks on worker processes that write into memory-mapped files, so results are
+    not pickled back through pipes; the files are read into memory and removed."""
+    with tempfile.TemporaryDirectory(prefix="resurgence-run-") as tmp:
+        files = {}
+        for name, arr in out.items():
+            files[name] = os.path.join(tmp, f"{name}.npy")
+            np.lib.format.open_memmap(files[name], "w+", arr.dtype, arr.shape).flush()
+        tasks = [(model, lo, hi, seed, i, overrides, files) for i, (lo, hi) in enumerate(bounds)]
+        pool = min(workers, len(tasks), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=pool) as ex:
+            for done in as_completed([ex.submit(_simulate_into, task) for task in tasks]):
+                n = done.result()
+                if progress:
+                    progress(n)
+        return {name: np.load(path) for name, path in files.items()}
 
 
 def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:

@@ -57,19 +57,20 @@ def clip01(x: np.ndarray) -> np.ndarray:
 
 
 def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Binomial draws of the same shape as `n`, drawing only where n > 0 and p > 0.
+    """Binomial draws of the same shape as `n` (replica axis first), drawing only in the
+    cells (columns after the replica axis) where some replica has n > 0 and p > 0.
 
-    Skipping empty cells keeps the cost proportional to the populated cells (most
-    (faction, region) pairs of a scenario are empty) and the result is the same law; when
-    at least half the cells are live the draw is made on the whole array without indexing
-    (numpy returns 0 quickly for an empty cell).
+    Most (faction, region) cells of a scenario are empty in every replica; skipping those
+    columns keeps the cost proportional to the populated cells, and the result is the
+    same law (an empty cell draws 0).
     """
     p = np.minimum(np.broadcast_to(p, n.shape), 1.0)
-    live = (n > 0) & (p > 0)
-    count = np.count_nonzero(live)
-    if 2 * count >= live.size:  # gathering costs more than drawing the empty cells
+    if n.ndim < 2:
+        return rng.binomial(n, p)
+    live = ((n > 0) & (p > 0)).any(axis=0)
+    if live.all():
         return rng.binomial(n, p)
     out = np.zeros(n.shape, dtype=np.int64)
-    if count:
-        out[live] = rng.binomial(n[live], p[live])
+    if live.any():
+        out[:, live] = rng.binomial(n[:, live], p[:, live])
     return out

@@ -111,6 +111,13 @@ def measure_series(ensemble: xr.Dataset, measure: str) -> np.ndarray:
     return da.transpose("replica", "month").values
 
 
+def measure_from_arrays(out: dict[str, np.ndarray], measure: str) -> np.ndarray:
+    """The same series from a chunk's raw arrays (focal group first on the actor axis)."""
+    if measure == "members":
+        return out["members"][:, :, 0, :].sum(axis=2)
+    return out[measure].sum(axis=(2, 3))
+
+
 def first_hit(series: np.ndarray, definition: Definition, months: list[str]) -> np.ndarray:
     """Month offset (from `start`) at which each replica's first qualifying run completes,
     or -1 if none does within the horizon or the run's months."""

@@ -138,7 +138,28 @@ class _Checker:
             self.check_events(policy.events, ("policies", i, "events"))
         r = self.s.resurgence
         self.check_month_in_scenario(r.start, ("resurgence", "start"))
+        self.check_conditions()
         return self.problems
+
+    def check_conditions(self) -> None:
+        seen: dict[str, str] = {}
+        for name, condition in self.s.conditions.items():
+            loc = ("conditions", name, "parameters")
+            for parameter in condition.parameters:
+                spec = self.catalogue.get(parameter)
+                if spec is None:
+                    self.add(
+                        loc, f"unknown parameter {parameter!r}; " + _one_of(sorted(self.catalogue))
+                    )
+                elif spec.regional:
+                    self.add(
+                        loc,
+                        f"{parameter} is a regional parameter; a condition lists scalar parameters",
+                    )
+                elif parameter in seen:
+                    self.add(loc, f"{parameter} is already in condition {seen[parameter]!r}")
+                else:
+                    seen[parameter] = name
 
     def check_info(self) -> None:
         info = self.s.scenario

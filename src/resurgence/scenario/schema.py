@@ -198,6 +198,14 @@ class Resurgence(Strict):
     note: str = ""
 
 
+class Condition(Strict):
+    """A condition of resurgence and the parameters that express it (for sensitivity
+    analysis by condition and scenario discovery)."""
+
+    description: str = ""
+    parameters: Annotated[list[str], Field(min_length=1)]
+
+
 class Initial(Strict):
     members: dict[str, dict[str, Annotated[int, Field(ge=0, le=10_000_000)]]]
     treasury: Annotated[Finite, Field(ge=0.0)] = 0.0
@@ -230,3 +238,4 @@ class Scenario(Strict):
     events: list[Event] = []
     policies: list[Policy] = []
     resurgence: Resurgence
+    conditions: dict[Name, Condition] = {}

@@ -1,0 +1,105 @@
+"""Evaluate many parameter sets of one model on common random numbers.
+
+Sensitivity analysis and scenario discovery ask the same question of thousands of
+parameter sets: with these values, how likely is a resurgence, and how active is the group
+at the horizon? Each set runs `replicas` replicas as one chunk, seeded like chunk 0 of a
+run, so every set sees the same random numbers (common random numbers: differences
+between sets come from the parameters, not from the draws). Workers reduce each chunk to
+the few numbers asked for, so memory does not grow with the number of sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
+from resurgence.engine.compile import Model
+from resurgence.engine.run import simulate_chunk
+from resurgence.errors import ResurgenceError
+from resurgence.months import month_offset
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per parameter set: resurgence probability, and mean reported attacks and members
+    of the focal group in the horizon's last month."""
+
+    probability: np.ndarray
+    attacks: np.ndarray
+    members: np.ndarray
+    hits: np.ndarray  # (sets, replicas) bool: resurgence in each replica
+    replicas: int
+
+
+def months_needed(model: Model, definition: Definition) -> int:
+    """Months from the scenario's start to the end of the resurgence horizon."""
+    return month_offset(model.start, definition.start) + definition.horizon
+
+
+def _evaluate_set(args) -> tuple[np.ndarray, float, float]:
+    model, values, replicas, seed, definition = args
+    overrides = {name: np.full(replicas, value) for name, value in values.items()}
+    out = simulate_chunk(model, 0, replicas, seed, 0, overrides)
+    hits = first_hit(measure_from_arrays(out, definition.measure), definition, model.months) >= 0
+    last = month_offset(model.start, definition.start) + definition.horizon - 1
+    attacks = float(out["reported_attacks"][:, last].sum(axis=(1, 2)).mean())
+    members = float(out["members"][:, last, 0, :].sum(axis=1).mean())
+    return hits, attacks, members
+
+
+def evaluate(
+    model: Model,
+    samples: dict[str, np.ndarray],
+    replicas: int,
+    seed: int,
+    definition: Definition,
+    *,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Evaluation:
+    """Run every parameter set (row i of the arrays in `samples`, one array per scalar
+    parameter) on the same random numbers; `model` must run to the horizon's end."""
+    if model.n_months < months_needed(model, definition):
+        raise ResurgenceError(
+            f"the model runs {model.n_months} months; the resurgence horizon needs "
+            f"{months_needed(model, definition)}"
+        )
+    for name, values in samples.items():
+        if name not in model.values:
+            raise ResurgenceError(f"unknown parameter {name!r}")
+        if model.values[name].ndim != 0:
+            raise ResurgenceError(f"{name} is a regional parameter; sample scalar ones")
+        if not np.all(np.isfinite(values)):
+            raise ResurgenceError(f"samples of {name} must be finite")
+    sizes = {len(v) for v in samples.values()}
+    if len(sizes) != 1:
+        raise ResurgenceError("every sampled parameter needs the same number of sets")
+    n_sets = sizes.pop()
+    tasks = [
+        (model, {name: float(v[i]) for name, v in samples.items()}, replicas, seed, definition)
+        for i in range(n_sets)
+    ]
+    results = []
+    if workers <= 1:
+        for task in tasks:
+            results.append(_evaluate_set(task))
+            if progress:
+                progress(1)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_evaluate_set, tasks, chunksize=max(1, n_sets // (8 * workers))):
+                results.append(result)
+                if progress:
+                    progress(1)
+    hits = np.array([r[0] for r in results])
+    return Evaluation(
+        probability=hits.mean(axis=1),
+        attacks=np.array([r[1] for r in results]),
+        members=np.array([r[2] for r in results]),
+        hits=hits,
+        replicas=replicas,
+    )

@@ -8,7 +8,7 @@ docs/model.md holds pairs of marker lines; everything between a pair is rewritte
     <!-- /scenario-parameters:SCENARIO -->
     <!-- timeline:SCENARIO -->              a scenario's dated events, with sources
     <!-- /timeline:SCENARIO -->
-    <!-- policies:SCENARIO -->              the policies a scenario declares
+    <!-- policies:SCENARIO -->              the scenario's policies and builtin policy files
     <!-- /policies:SCENARIO -->
 
 Every process of `resurgence.processes.PROCESSES` and the observation model must have its
@@ -31,7 +31,7 @@ from resurgence import observe
 from resurgence.engine.compile import compile_model
 from resurgence.processes import PROCESSES
 from resurgence.processes.base import Parameter
-from resurgence.scenario import load_scenario
+from resurgence.scenario import load_policy, load_scenario, policy_names
 from resurgence.scenario.schema import Event
 
 DOC = Path(__file__).with_name("model.md")
@@ -149,8 +149,9 @@ def timeline(name: str) -> str:
 
 
 def policies(name: str) -> str:
+    scenario = load_scenario(name)
     parts = []
-    for policy in load_scenario(name).policies:
+    for policy in (load_policy(n, scenario) for n in policy_names(scenario)):
         parts.append(f"* `{policy.name}`: {policy.title}. {policy.description}".rstrip())
         parts += ["  " + line for line in event_lines(policy.events)]
     return "\n".join(parts)

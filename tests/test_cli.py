@@ -211,7 +211,7 @@ def test_run_with_unknown_policy_exits_2(tmp_path, private_catalog):
     assert "Traceback" not in proc.stderr
     assert re.search(r"^error: ", proc.stderr, re.MULTILINE), proc.stderr
     assert "no_such_policy" in proc.stderr
-    assert "reconciliation_east" in proc.stderr  # the policies it could have named
+    assert "reconciliation_deals" in proc.stderr  # the policies it could have named
     assert not out.exists()
     assert not private_catalog.exists()
 

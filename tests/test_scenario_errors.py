@@ -353,7 +353,7 @@ def policy_table_event_out_of_range() -> Expect:
 
 @case
 def policies_event_in_scenario_out_of_range() -> Expect:
-    index = len(DATA["policies"])
+    index = len(DATA.get("policies", []))
     block = (
         '[[policies]]\nname = "test_policy"\n\n[[policies.events]]\nlabel = "test"\n'
         f'month = "{END}"\nparameter = "funding.transfer_scale"\nop = "set"\nvalue = 99.0\n'

@@ -140,7 +140,7 @@ def run_command(
 
       resurgence run isk --replicas 10000 --months 60 --seed 7 --out runs/isk
 
-      resurgence run isk --policy reconciliation_east --threshold 20 --horizon 24
+      resurgence run isk --policy reconciliation_deals --threshold 20 --horizon 24
     """
     from resurgence.months import parse_month
     from resurgence.runner import execute
@@ -294,7 +294,7 @@ def scenarios_command() -> None:
 
       resurgence scenarios
     """
-    from resurgence.scenario import builtin_scenarios, load_scenario
+    from resurgence.scenario import builtin_scenarios, load_scenario, policy_names
 
     table = Table()
     for col in ("name", "title", "months", "events", "policies"):
@@ -306,7 +306,7 @@ def scenarios_command() -> None:
             s.scenario.title,
             f"{s.scenario.start} to {s.scenario.end}",
             str(len(s.events)),
-            ", ".join(p.name for p in s.policies),
+            ", ".join(policy_names(s)),
         )
     console.print(table)
 

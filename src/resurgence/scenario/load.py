@@ -126,14 +126,32 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return scenario
 
 
+def builtin_policies(scenario: str) -> dict[str, Path]:
+    """The builtin policy files of a builtin scenario, by name."""
+    folder = BUILTIN / "policies" / scenario
+    if not folder.is_dir():
+        return {}
+    return {
+        Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")
+    }
+
+
+def policy_names(scenario: Scenario) -> list[str]:
+    """Policies available by name: the scenario's own, then its builtin policy files."""
+    names = [p.name for p in scenario.policies]
+    names += [n for n in sorted(builtin_policies(scenario.scenario.name)) if n not in names]
+    return names
+
+
 def load_policy(name_or_path: str, scenario: Scenario) -> Policy:
-    """A policy named in the scenario, or a policy TOML file checked against the scenario."""
+    """A policy named in the scenario or among its builtin policy files, or a policy TOML
+    file; either way checked against the scenario."""
     for policy in scenario.policies:
         if policy.name == name_or_path:
             return policy
-    path = Path(name_or_path)
+    path = builtin_policies(scenario.scenario.name).get(name_or_path, Path(name_or_path))
     if not path.is_file():
-        named = ", ".join(p.name for p in scenario.policies) or "none"
+        named = ", ".join(policy_names(scenario)) or "none"
         raise ResurgenceError(
             f"{name_or_path}: no such policy file, and not a policy of scenario "
             f"{scenario.scenario.name!r} (its policies: {named})"

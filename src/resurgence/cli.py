@@ -413,5 +413,10 @@ def runs_command(
     console.print(table)
 
 
+from resurgence.commands.compare import compare_command  # noqa: E402
+
+app.command("compare")(compare_command)
+
+
 if __name__ == "__main__":
     app()

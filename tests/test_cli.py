@@ -110,7 +110,7 @@ def test_run_exits_zero_and_prints_probability_and_summary(isk_run):
         assert label in proc.stdout
     assert "2021-08" in proc.stdout  # first month of the run
     assert "2024-01" in proc.stdout  # last month of a 30-month run
-    assert "Simulated in" in proc.stdout and "summary.parquet" in proc.stdout
+    assert "Simulated and stored in" in proc.stdout and "summary.parquet" in proc.stdout
 
 
 def test_run_writes_ensemble_zarr(isk_run):
@@ -147,7 +147,7 @@ def test_run_writes_manifest(isk_run):
     assert manifest["months"] == 30
     assert isinstance(manifest["scenario_hash"], str) and manifest["scenario_hash"]
     assert manifest["version"] == resurgence.__version__
-    assert {"simulate_s", "write_s", "total_s"} <= set(manifest["timings"])
+    assert {"simulate_s", "summarise_s", "total_s"} <= set(manifest["timings"])
     r = manifest["resurgence"]
     assert 0.0 <= r["ci_low"] <= r["probability"] <= r["ci_high"] <= 1.0
     assert r["replicas"] == 200

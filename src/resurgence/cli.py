@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import tomllib
@@ -10,11 +9,15 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from resurgence import store
+from resurgence.commands.common import console, errors, handles_errors, set_output_width
+from resurgence.commands.compare import compare_command
+from resurgence.commands.discover import discover_command
+from resurgence.commands.sensitivity import sensitivity_command
 from resurgence.errors import ResurgenceError
 
 app = typer.Typer(
@@ -24,38 +27,13 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console()
-errors = Console(stderr=True)
 
 
 @app.callback()
 def _output_width() -> None:
     """Piped or captured output gets 120 columns rather than rich's 80, so tables stay
     readable; a terminal or COLUMNS decides otherwise."""
-    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    console.width = errors.width = 120 if wide else None
-
-
-def handles_errors(func):
-    """Turn a user error (bad input, an unwritable path) into one message on stderr and
-    exit code 2, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ResurgenceError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except OSError as exc:  # an output directory or catalog the user cannot write
-            where = exc.filename or "output"
-            errors.print(f"[bold red]error:[/] {where}: {exc.strerror or exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            errors.print("interrupted")
-            raise typer.Exit(130) from None
-
-    return wrapper
+    set_output_width()
 
 
 def _fmt(x: float) -> str:
@@ -128,6 +106,11 @@ def run_command(
     catalog: Path | None = typer.Option(
         None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."
     ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue an interrupted run in --out from its completed chunks (same settings).",
+    ),
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
 
@@ -141,6 +124,8 @@ def run_command(
       resurgence run isk --replicas 10000 --months 60 --seed 7 --out runs/isk
 
       resurgence run isk --policy reconciliation_deals --threshold 20 --horizon 24
+
+      resurgence run isk --replicas 100000 --out runs/big --resume
     """
     from resurgence.months import parse_month
     from resurgence.runner import execute
@@ -151,6 +136,8 @@ def run_command(
         except ValueError as exc:
             raise ResurgenceError(f"--from: {exc}") from None
     if out is None:
+        if resume:
+            raise ResurgenceError("--resume needs --out: the directory of the interrupted run")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{Path(scenario).stem}-{stamp}"
     definition = {
@@ -183,6 +170,7 @@ def run_command(
             definition=definition,
             progress=lambda n: bar.advance(task, n),
             command="resurgence " + " ".join(sys.argv[1:]),
+            resume=resume,
         )
     _print_result(result)
 
@@ -232,9 +220,12 @@ def _print_result(result) -> None:
             cells.append(f"{_fmt(row['q50'])}\n{_fmt(row['q10'])}-{_fmt(row['q90'])}")
         table.add_row(months[i], *cells)
     console.print(table)
+    if m["resumed_chunks"]:
+        console.print(f"Resumed: {m['resumed_chunks']} chunks were already complete.")
     t = m["timings"]
     console.print(
-        f"Simulated in {t['simulate_s']:.1f} s, written in {t['write_s']:.1f} s to {result.out}/ "
+        f"Simulated and stored in {t['simulate_s']:.1f} s, summarised in {t['summarise_s']:.1f} s,"
+        f" to {result.out}/ "
         f"({', '.join(m['outputs'])})"
     )
 
@@ -272,7 +263,7 @@ def validate_command(
                     f"{len(spec.policies)} policies)"
                 )
         except ResurgenceError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             failed = True
     if failed:
         raise typer.Exit(2)
@@ -413,9 +404,9 @@ def runs_command(
     console.print(table)
 
 
-from resurgence.commands.compare import compare_command  # noqa: E402
-
 app.command("compare")(compare_command)
+app.command("sensitivity")(sensitivity_command)
+app.command("discover")(discover_command)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from resurgence import __version__, store
 from resurgence.analysis.resurgence import Definition, Probability, resurgence_probability
 from resurgence.analysis.summary import summarise
 from resurgence.engine.compile import Model, compile_model
-from resurgence.engine.run import run
+from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
 from resurgence.scenario import load_policy, load_scenario
 
@@ -46,8 +46,14 @@ def execute(
     definition: dict | None = None,
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
+    resume: bool = False,
 ) -> RunResult:
-    """Run a scenario and write its outputs to `out`; return what the CLI prints."""
+    """Run a scenario and write its outputs to `out`; return what the CLI prints.
+
+    Chunks of replicas go straight into `out/.ensemble.zarr.partial` as they finish; with
+    `resume`, an interrupted run in `out` continues from its completed chunks. The store is
+    renamed `ensemble.zarr` and the manifest written only when everything is complete.
+    """
     started = time.perf_counter()
     if months is not None and months < 1:
         raise ResurgenceError("--months must be at least 1")
@@ -56,16 +62,30 @@ def execute(
     model = compile_model(spec, layered, n_months=months)
     resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
 
+    if resume and (out / store.MANIFEST).is_file():
+        raise ResurgenceError(f"{out}: this run is complete; nothing to resume")
     store.prepare_run_dir(out)
+    partial = out / store.PARTIAL
     t0 = time.perf_counter()
-    ensemble = run(model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress)
+    resumed = run_to_store(
+        model,
+        replicas,
+        seed,
+        partial,
+        chunk_size=chunk_size,
+        workers=workers,
+        resume=resume,
+        progress=progress,
+    )
     simulate_s = time.perf_counter() - t0
-    probability, curve = resurgence_probability(ensemble, resurgence)
-    summary = summarise(ensemble)
 
     t1 = time.perf_counter()
-    store.write_ensemble(out, ensemble, chunk_size)
+    with xr.open_zarr(partial) as lazy:
+        ensemble = lazy.load()
+    probability, curve = resurgence_probability(ensemble, resurgence)
+    summary = summarise(ensemble)
     store.write_summary(out, summary)
+    store.publish_ensemble(out, done_dir(partial))
     write_s = time.perf_counter() - t1
 
     created = datetime.now(UTC).isoformat(timespec="seconds")
@@ -86,10 +106,11 @@ def execute(
         "end": model.months[-1],
         "chunk_size": chunk_size,
         "workers": workers,
+        "resumed_chunks": resumed,
         "command": command or " ".join(sys.argv),
         "timings": {
             "simulate_s": round(simulate_s, 3),
-            "write_s": round(write_s, 3),
+            "summarise_s": round(write_s, 3),
             "total_s": round(time.perf_counter() - started, 3),
         },
         "resurgence": probability.as_dict(),

@@ -1,8 +1,9 @@
 """Writing runs to disk and the DuckDB catalog of runs.
 
 A run directory holds `ensemble.zarr`, `summary.parquet` and `manifest.json`. Each is
-written under a temporary name and renamed when complete, and the manifest is written
-last: a directory without `manifest.json` is an incomplete run, whatever else it holds.
+written under a temporary name and renamed when complete (the ensemble is filled chunk by
+chunk as `.ensemble.zarr.partial`), and the manifest is written last: a directory without
+`manifest.json` is an incomplete run, whatever else it holds.
 The catalog (one DuckDB file, by default in the user's data directory, overridable with
 RESURGENCE_CATALOG or --catalog) lists the runs; writers retry while another process
 holds the file's lock.
@@ -26,6 +27,7 @@ from resurgence.errors import ResurgenceError
 MANIFEST = "manifest.json"
 ENSEMBLE = "ensemble.zarr"
 SUMMARY = "summary.parquet"
+PARTIAL = f".{ENSEMBLE}.partial"  # the store while chunks are being written
 
 CATALOG_COLUMNS = """
     run_id VARCHAR PRIMARY KEY,
@@ -80,14 +82,10 @@ def prepare_run_dir(out: Path) -> None:
     (out / MANIFEST).unlink(missing_ok=True)
 
 
-def write_ensemble(out: Path, ensemble: xr.Dataset, chunk: int) -> None:
-    tmp = out / f".{ENSEMBLE}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    size = min(chunk, ensemble.sizes["replica"])
-    encoding = {name: {"chunks": (size, *ensemble[name].shape[1:])} for name in ensemble.data_vars}
-    ensemble.to_zarr(tmp, mode="w", consolidated=True, encoding=encoding, zarr_format=2)
-    _replace_dir(tmp, out / ENSEMBLE)
+def publish_ensemble(out: Path, markers: Path) -> None:
+    """Give the completed store of a run its final name, then drop its chunk markers."""
+    _replace_dir(out / PARTIAL, out / ENSEMBLE)
+    shutil.rmtree(markers, ignore_errors=True)
 
 
 def write_summary(out: Path, summary: pd.DataFrame) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 from resurgence import __version__, store
 from resurgence.analysis.compare import Arm, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
-from resurgence.cli import console, errors, handles_errors
+from resurgence.commands.common import console, errors, handles_errors
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range, parse_month
 from resurgence.scenario import load_policy, load_scenario, policy_names

@@ -269,27 +269,38 @@ def _run_on_workers(model, bounds, seed, overrides, out, workers, progress):
         return {name: np.load(path) for name, path in files.items()}
 
 
+def variable_dims(name: str) -> tuple[str, ...]:
+    """Dimension names of an output variable."""
+    return ("replica", "month", *(RECORDED.get(name) or RECORDED["attacks"]).dims)
+
+
+def coordinates(model: Model, replicas: int) -> dict[str, np.ndarray | list]:
+    return {
+        "replica": np.arange(replicas),
+        "month": model.months,
+        "actor": model.units,
+        "region": model.regions,
+        "attack_type": model.attack_types,
+    }
+
+
+def run_attributes(model: Model, seed: int) -> dict:
+    return {
+        "scenario": model.name,
+        "focal": model.units[0],
+        "seed": seed,
+        "policies": ",".join(model.policies),
+        "scenario_hash": model.scenario_hash,
+    }
+
+
 def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:
     """Wrap the run's arrays in an xarray Dataset with named dimensions (no copy)."""
-    data_vars = {}
-    for name, data in out.items():
-        dims = ("replica", "month", *(RECORDED.get(name) or RECORDED["attacks"]).dims)
-        data_vars[name] = (dims, data, {"description": DESCRIPTIONS[name]})
+    data_vars = {
+        name: (variable_dims(name), data, {"description": DESCRIPTIONS[name]})
+        for name, data in out.items()
+    }
     replicas = out["treasury"].shape[0]
     return xr.Dataset(
-        data_vars,
-        coords={
-            "replica": np.arange(replicas),
-            "month": model.months,
-            "actor": model.units,
-            "region": model.regions,
-            "attack_type": model.attack_types,
-        },
-        attrs={
-            "scenario": model.name,
-            "focal": model.units[0],
-            "seed": seed,
-            "policies": ",".join(model.policies),
-            "scenario_hash": model.scenario_hash,
-        },
+        data_vars, coords=coordinates(model, replicas), attrs=run_attributes(model, seed)
     )

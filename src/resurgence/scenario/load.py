@@ -131,9 +131,7 @@ def builtin_policies(scenario: str) -> dict[str, Path]:
     folder = BUILTIN / "policies" / scenario
     if not folder.is_dir():
         return {}
-    return {
-        Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")
-    }
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
 def policy_names(scenario: Scenario) -> list[str]:

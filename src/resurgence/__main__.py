@@ -1,0 +1,5 @@
+"""`python -m resurgence` runs the command line."""
+
+from resurgence.cli import app
+
+app()

@@ -1,6 +1,6 @@
 """Scenario discovery: in which combinations of conditions is a resurgence likely?
 
-Three verbs, as in SALib: define the space (`parameter_space`: the scalar parameters of the
+Three verbs, as in SALib: define the space (`condition_space`: the scalar parameters of the
 scenario's conditions of resurgence, each over its plausible range), sample it
 (`latin_hypercube`), evaluate each set (`resurgence.analysis.batch.evaluate`, a few
 replicas per set on common random numbers), and analyse (`find_boxes`: PRIM, the Patient
@@ -56,7 +56,6 @@ from resurgence.analysis.batch import Evaluation, evaluate
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import Model
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.schema import Scenario
 
 TRAJECTORY_COLUMNS = [
     "box",
@@ -121,40 +120,6 @@ _BOX_TYPES = {
 # Spawn key of the sampling design's random stream: a two-word key, so it never equals the
 # one-word key (chunk index,) of a chunk's simulation stream under the same seed.
 DESIGN_STREAM = (0, 0x4C4853)
-
-
-def parameter_space(scenario: Scenario, model: Model) -> pd.DataFrame:
-    """The parameters of the scenario's conditions of resurgence, one row each:
-    `parameter`, `condition`, `low`, `high` (the plausible range), `default`."""
-    if not scenario.conditions:
-        raise ResurgenceError(
-            f"scenario {scenario.scenario.name} declares no [conditions.*] of resurgence; "
-            "scenario discovery searches the parameters listed there"
-        )
-    rows: dict[str, dict] = {}
-    for condition, spec in scenario.conditions.items():
-        for name in spec.parameters:
-            if name not in model.parameters:
-                raise ResurgenceError(f"condition {condition}: unknown parameter {name!r}")
-            if model.values[name].ndim != 0:
-                raise ResurgenceError(
-                    f"condition {condition}: {name} is a regional parameter; scenario "
-                    "discovery samples scalar ones"
-                )
-            if name in rows:  # listed under two conditions: name both
-                rows[name]["condition"] += f"+{condition}"
-                continue
-            p = model.parameters[name]
-            rows[name] = {
-                "parameter": name,
-                "condition": condition,
-                "low": float(p.low),
-                "high": float(p.high),
-                "default": float(model.values[name]),
-            }
-    return pd.DataFrame(
-        list(rows.values()), columns=["parameter", "condition", "low", "high", "default"]
-    )
 
 
 def latin_hypercube(space: pd.DataFrame, samples: int, seed: int) -> pd.DataFrame:

@@ -66,6 +66,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from resurgence.analysis.batch import evaluate as evaluate_batch
+from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import Model
 from resurgence.errors import ResurgenceError
@@ -144,19 +145,9 @@ def define_problem(
 
 def problem_from_scenario(scenario: Scenario, model: Model) -> Problem:
     """The scenario's conditions, with each parameter's plausible range from the model."""
-    if not scenario.conditions:
-        raise ResurgenceError(
-            f"scenario {scenario.scenario.name!r} declares no conditions; sensitivity "
-            "analysis groups parameters by condition: add one conditions.NAME table per "
-            "condition, listing its parameters (see the end of the builtin isk.toml)"
-        )
-    conditions = {name: c.parameters for name, c in scenario.conditions.items()}
-    bounds = {}
-    for parameters in conditions.values():
-        for name in parameters:
-            if name not in model.parameters or model.values[name].ndim != 0:
-                raise ResurgenceError(f"conditions: {name} is not a scalar parameter")
-            bounds[name] = (model.parameters[name].low, model.parameters[name].high)
+    space = condition_space(scenario, model)
+    conditions = {c: list(rows["parameter"]) for c, rows in space.groupby("condition", sort=False)}
+    bounds = {row.parameter: (row.low, row.high) for row in space.itertuples(index=False)}
     return define_problem(conditions, bounds)
 
 

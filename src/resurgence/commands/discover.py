@@ -139,15 +139,11 @@ def discover_command(
 
       resurgence discover isk --density 0.7 --boxes 1 --out runs/discovery
 
-      resurgence discover isk --threshold 25 --horizon 24 --policy reconciliation_east
+      resurgence discover isk --threshold 25 --horizon 24 --policy reconciliation_deals
     """
     from resurgence.analysis.batch import months_needed
-    from resurgence.analysis.discover import (
-        discover,
-        empty_boxes,
-        empty_trajectory,
-        parameter_space,
-    )
+    from resurgence.analysis.conditions import condition_space
+    from resurgence.analysis.discover import discover, empty_boxes, empty_trajectory
     from resurgence.analysis.resurgence import Definition
     from resurgence.engine.compile import compile_model
     from resurgence.months import month_offset, parse_month
@@ -179,7 +175,7 @@ def discover_command(
         )
     model = compile_model(spec, layered)
     model = compile_model(spec, layered, n_months=months_needed(model, definition))
-    space = parameter_space(spec, model)
+    space = condition_space(spec, model)
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{Path(scenario).stem}-discover-{stamp}"

@@ -281,9 +281,8 @@ def assumptions(scenario, model, top: list[str]) -> list[str]:
         "",
         "Two assumptions outside the parameters matter as much: the definition of a "
         "resurgence (the table of definitions above), and the model's fit to the published "
-        "figures, which is not calibrated yet (`docs/model.md`, section 10: the default run "
-        "matches the UN's late-2021 attack record but reports about twice the attacks IS "
-        "claimed in 2022).",
+        "figures, which is not calibrated yet (`docs/model.md`, section 10 sets the default "
+        "run beside the UN's and IS's counts of 2021 and 2022).",
     ]
 
 

@@ -12,6 +12,7 @@ import time
 import pytest
 import xarray as xr
 
+from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
 from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
@@ -53,6 +54,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path, isk)
             SETTINGS["replicas"],
             SETTINGS["seed"],
             out / PARTIAL,
+            Definition.from_scenario(isk.resurgence),
             chunk_size=SETTINGS["chunk_size"],
             progress=_interrupt_after(3),
         )
@@ -66,6 +68,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path, isk)
     ):
         xr.testing.assert_identical(a.load(), b.load())
     assert resumed.probability == reference.probability
+    assert resumed.summary.equals(reference.summary)
     assert not done_dir(out / PARTIAL).exists() and not (out / PARTIAL).exists()
 
 
@@ -73,8 +76,11 @@ def test_resume_refuses_other_settings_and_complete_runs(tmp_path, isk):
     out = tmp_path / "cut"
     out.mkdir()
     model = compile_model(isk, n_months=SETTINGS["months"])
+    definition = Definition.from_scenario(isk.resurgence)
     with pytest.raises(Stop):
-        run_to_store(model, 120, 4, out / PARTIAL, chunk_size=20, progress=_interrupt_after(1))
+        run_to_store(
+            model, 120, 4, out / PARTIAL, definition, chunk_size=20, progress=_interrupt_after(1)
+        )
     with pytest.raises(ResurgenceError, match="seed"):
         _complete(out, resume=True, seed=5)
     _complete(out, resume=True)

@@ -200,7 +200,7 @@ def _print_result(result) -> None:
     picks.append(len(months) - 1)
     picks = sorted(set(picks))
     summary = result.summary
-    focal = result.ensemble.attrs["focal"]
+    focal = result.model.units[0]
     columns = [
         ("members", "members"),
         ("treasury (USD k)", "treasury"),

@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import xarray as xr
 
 from resurgence import __version__, store
-from resurgence.analysis.resurgence import Definition, Probability, resurgence_probability
-from resurgence.analysis.summary import summarise
+from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
 from resurgence.engine.compile import Model, compile_model
 from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
@@ -24,7 +22,6 @@ from resurgence.scenario import load_policy, load_scenario
 @dataclass
 class RunResult:
     model: Model
-    ensemble: xr.Dataset
     summary: pd.DataFrame
     probability: Probability
     curve: list[float]
@@ -67,11 +64,12 @@ def execute(
     store.prepare_run_dir(out)
     partial = out / store.PARTIAL
     t0 = time.perf_counter()
-    resumed = run_to_store(
+    digest, resumed = run_to_store(
         model,
         replicas,
         seed,
         partial,
+        resurgence,
         chunk_size=chunk_size,
         workers=workers,
         resume=resume,
@@ -80,10 +78,8 @@ def execute(
     simulate_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    with xr.open_zarr(partial) as lazy:
-        ensemble = lazy.load()
-    probability, curve = resurgence_probability(ensemble, resurgence)
-    summary = summarise(ensemble)
+    probability, curve = from_first_hits(digest.first_hits, digest.replicas, resurgence)
+    summary = digest.summary.frame(model.months)
     store.write_summary(out, summary)
     store.publish_ensemble(out, done_dir(partial))
     write_s = time.perf_counter() - t1
@@ -138,4 +134,4 @@ def execute(
             "command": manifest["command"],
         },
     )
-    return RunResult(model, ensemble, summary, probability, list(curve), manifest, out)
+    return RunResult(model, summary, probability, list(curve), manifest, out)

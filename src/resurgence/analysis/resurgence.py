@@ -149,12 +149,25 @@ def resurgence_probability(
     When the run ends before the horizon does, only the months it covers count
     (`months_covered` says how many).
     """
-    series = measure_series(ensemble, definition.measure)
     months = list(ensemble["month"].values)
-    hit = first_hit(series, definition, months)
-    n = series.shape[0]
-    hits = int((hit >= 0).sum())
-    low, high = wilson_interval(hits, n)
+    hit = first_hit(measure_series(ensemble, definition.measure), definition, months)
+    return from_first_hits(hit_counts(hit, definition, months), hit.size, definition)
+
+
+def hit_counts(hit: np.ndarray, definition: Definition, months: list[str]) -> np.ndarray:
+    """How many replicas first resurge in each month of the horizon the run covers; these
+    counts from chunks of replicas add up."""
     steps = min(definition.horizon, len(months) - month_offset(months[0], definition.start))
-    curve = np.array([((hit >= 0) & (hit <= t)).mean() for t in range(steps)])
-    return Probability(hits / n, low, high, n, hits, definition, steps), curve
+    return np.bincount(hit[hit >= 0], minlength=steps)[:steps]
+
+
+def from_first_hits(
+    counts: np.ndarray, replicas: int, definition: Definition
+) -> tuple[Probability, np.ndarray]:
+    """Probability (with its interval) and its curve by month of horizon, from the
+    number of replicas that first resurge in each month."""
+    hits = int(counts.sum())
+    low, high = wilson_interval(hits, replicas)
+    curve = np.cumsum(counts) / replicas
+    probability = Probability(hits / replicas, low, high, replicas, hits, definition, len(counts))
+    return probability, curve

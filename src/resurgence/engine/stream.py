@@ -15,11 +15,19 @@ import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import zarr
 
+from resurgence.analysis.resurgence import (
+    Definition,
+    first_hit,
+    hit_counts,
+    measure_from_arrays,
+)
+from resurgence.analysis.summary import OnlineSummary
 from resurgence.engine.compile import Model
 from resurgence.engine.run import (
     DESCRIPTIONS,
@@ -31,6 +39,8 @@ from resurgence.engine.run import (
     variable_dims,
 )
 from resurgence.errors import ResurgenceError
+
+ATTACKS = ("attacks", "reported_attacks")
 
 
 def done_dir(path: Path) -> Path:
@@ -82,14 +92,44 @@ def _completed(path: Path, spec: dict) -> set[int]:
     return {int(p.name.split("-")[1]) for p in done_dir(path).iterdir()}
 
 
-def _write_chunk(args) -> int:
-    model, lo, hi, seed, index, path = args
+@dataclass
+class Digest:
+    """What a run keeps of its chunks: the online summary and the number of replicas that
+    first resurge in each month of the horizon; digests of chunks add up."""
+
+    summary: OnlineSummary
+    first_hits: np.ndarray
+    replicas: int = 0
+
+    def add(self, other: Digest) -> None:
+        self.summary.merge(other.summary)
+        self.first_hits = self.first_hits + other.first_hits
+        self.replicas += other.replicas
+
+
+def digest(model: Model, out: dict[str, np.ndarray], definition: Definition) -> Digest:
+    """The digest of one chunk's raw arrays."""
+    summary = OnlineSummary(model.units, model.regions, model.n_months)
+    summary.update(out)
+    hit = first_hit(measure_from_arrays(out, definition.measure), definition, model.months)
+    n = out["treasury"].shape[0]
+    return Digest(summary, hit_counts(hit, definition, model.months), n)
+
+
+def _write_chunk(args) -> Digest:
+    model, lo, hi, seed, index, path, definition = args
     out = simulate_chunk(model, lo, hi, seed, index)
     group = zarr.open_group(str(path), mode="r+")
     for name, values in out.items():
         group[name][lo:hi] = values
     (done_dir(Path(path)) / f"chunk-{index:06d}").touch()
-    return hi - lo
+    return digest(model, out, definition)
+
+
+def _read_chunk(path: Path, lo: int, hi: int) -> dict[str, np.ndarray]:
+    """A completed chunk's arrays, read back from the store (for a resumed run's digest)."""
+    group = zarr.open_group(str(path), mode="r")
+    return {name: group[name][lo:hi] for name in ("members", "treasury", *ATTACKS)}
 
 
 def run_to_store(
@@ -97,13 +137,15 @@ def run_to_store(
     replicas: int,
     seed: int,
     path: Path,
+    definition: Definition,
     *,
     chunk_size: int,
     workers: int = 1,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Simulate into the Zarr store at `path`; return how many chunks were already done."""
+) -> tuple[Digest, int]:
+    """Simulate into the Zarr store at `path`, chunk by chunk; return the run's digest
+    and how many chunks were already done (resumed)."""
     bounds = chunk_bounds(replicas, chunk_size)
     spec = {
         "scenario_hash": model.scenario_hash,
@@ -120,19 +162,28 @@ def run_to_store(
             shutil.rmtree(path)
         _create(path, model, replicas, chunk_size, spec)
         done = set()
-    if progress:
-        progress(sum(hi - lo for i, (lo, hi) in enumerate(bounds) if i in done))
-    tasks = [(model, lo, hi, seed, i, path) for i, (lo, hi) in enumerate(bounds) if i not in done]
+    total = Digest(OnlineSummary(model.units, model.regions, model.n_months), 0, 0)
+    for i in sorted(done):
+        lo, hi = bounds[i]
+        total.add(digest(model, _read_chunk(path, lo, hi), definition))
+        if progress:
+            progress(hi - lo)
+    tasks = [
+        (model, lo, hi, seed, i, path, definition)
+        for i, (lo, hi) in enumerate(bounds)
+        if i not in done
+    ]
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
-            n = _write_chunk(task)
+            total.add(_write_chunk(task))
             if progress:
-                progress(n)
+                progress(task[2] - task[1])
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks), os.cpu_count() or 1)) as ex:
-            for future in as_completed([ex.submit(_write_chunk, task) for task in tasks]):
-                n = future.result()
+            futures = {ex.submit(_write_chunk, task): task for task in tasks}
+            for future in as_completed(futures):
+                total.add(future.result())
                 if progress:
-                    progress(n)
+                    progress(futures[future][2] - futures[future][1])
     zarr.consolidate_metadata(str(path))
-    return len(done)
+    return total, len(done)

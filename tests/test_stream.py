@@ -1,0 +1,37 @@
+"""Runs streamed chunk by chunk into Zarr: summaries computed online equal the in-memory
+ones, and the store does not depend on the number of worker processes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+from resurgence.analysis.resurgence import Definition, resurgence_probability
+from resurgence.analysis.summary import summarise
+from resurgence.runner import execute
+
+KEY = ["month", "variable", "actor", "region"]
+
+
+def test_streamed_summary_equals_the_in_memory_summary(tmp_path, isk):
+    result = execute(
+        "isk", out=tmp_path / "run", replicas=240, seed=6, months=40, chunk_size=50, workers=1
+    )
+    with xr.open_zarr(tmp_path / "run" / "ensemble.zarr") as lazy:
+        ensemble = lazy.load()
+    expected = summarise(ensemble).set_index(KEY).sort_index()
+    streamed = pd.read_parquet(tmp_path / "run" / "summary.parquet").set_index(KEY).sort_index()
+    pd.testing.assert_frame_equal(streamed, expected)
+    in_memory, curve = resurgence_probability(ensemble, Definition.from_scenario(isk.resurgence))
+    assert result.probability == in_memory
+    assert list(result.curve) == list(curve)
+
+
+def test_the_store_is_the_same_with_one_or_two_workers(tmp_path):
+    stores = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        execute("isk", out=out, replicas=90, seed=2, months=32, chunk_size=30, workers=workers)
+        with xr.open_zarr(out / "ensemble.zarr") as lazy:
+            stores.append(lazy.load())
+    xr.testing.assert_identical(*stores)

@@ -5,6 +5,11 @@ Measures the wall time of `resurgence.engine.run.run` for the `isk` scenario at 
 (this script with a hidden flag) so that each configuration's peak memory is its own. Then
 profiles one 1,000-replica chunk process by process (`simulate_chunk`'s own timings), and
 writes the results to benchmarks/RESULTS.md.
+
+The peer section runs a reduced flagship model (payroll, counter-terrorism, operations,
+defection and recruitment; see `peer_mesa.py`) in the engine and as a Mesa 3 model with one
+agent per member, prints replica-months per second for each and their ratio, and checks that
+both give the same monthly means within Monte-Carlo error; it exits non-zero when they differ.
 """
 
 from __future__ import annotations
@@ -33,10 +38,18 @@ TARGET = (10_000, 2, 5.0)  # replicas, workers, seconds
 CHILD_FLAG = "--_child"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
+PEER_MONTHS = 24
+PEER_ENGINE_REPLICAS = 1_000
+PEER_MESA_REPLICAS = 10
+PEER_TARGET = 1_000.0  # engine throughput / Mesa throughput
+PEER_LIMIT = 4.0  # |difference of means| < PEER_LIMIT standard errors of the difference
+PEER_HEADING = "## Peer: the reduced flagship model in the engine and in Mesa"
+
 EXAMPLE = """\
 example:
   python benchmarks/bench_engine.py           # 3 repeats per configuration (a few minutes)
   python benchmarks/bench_engine.py --quick   # 1 repeat per configuration
+  python benchmarks/bench_engine.py --peer-only   # only the engine-vs-Mesa peer (needs .[bench])
 """
 
 
@@ -132,6 +145,176 @@ def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
         simulate_chunk(model, 0, CHUNK, SEED, 0, timings=spent)
         total += time.perf_counter() - start
     return list(spent.items()), total
+
+
+# -------------------------------------------------------------------------------- peer
+
+
+@dataclass
+class Peer:
+    engine_replicas: int
+    engine_times: list[float]
+    mesa_replicas: int
+    mesa_seconds: float
+    agents: int
+    checks: list[tuple[str, float, float, float, float, float]]
+    """Per output: engine mean, its SE, Mesa mean, its SE, difference / pooled SE of the
+    difference."""
+
+    @property
+    def engine_throughput(self) -> float:
+        return self.engine_replicas * PEER_MONTHS / min(self.engine_times)
+
+    @property
+    def mesa_throughput(self) -> float:
+        return self.mesa_replicas * PEER_MONTHS / self.mesa_seconds
+
+    @property
+    def ratio(self) -> float:
+        return self.engine_throughput / self.mesa_throughput
+
+    @property
+    def same(self) -> bool:
+        return all(abs(z) < PEER_LIMIT for *_, z in self.checks)
+
+
+def _peer_module():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        import peer_mesa
+    finally:
+        sys.path.pop(0)
+    return peer_mesa
+
+
+def require_mesa() -> None:
+    try:
+        import mesa  # noqa: F401
+    except ImportError:
+        raise SystemExit("the peer benchmark needs Mesa 3: pip install -e '.[bench]'") from None
+
+
+def peer(repeats: int, mesa_replicas: int) -> Peer:
+    """Run the reduced model in the engine (best of `repeats`) and in Mesa (once), and
+    compare each output's mean per month, replica by replica."""
+    import numpy as np
+
+    pm = _peer_module()
+    model = pm.reduced_model(PEER_MONTHS)
+    engine_times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        engine = pm.engine_run(model, PEER_ENGINE_REPLICAS, SEED)
+        engine_times.append(time.perf_counter() - start)
+        print(
+            f"  engine: {PEER_ENGINE_REPLICAS:,} replicas x {PEER_MONTHS} months: "
+            f"{engine_times[-1]:.3f} s",
+            flush=True,
+        )
+    start = time.perf_counter()
+    agent_based = pm.mesa_run(model, mesa_replicas, SEED)
+    mesa_seconds = time.perf_counter() - start
+    print(
+        f"  Mesa: {mesa_replicas} replicas x {PEER_MONTHS} months: {mesa_seconds:.1f} s",
+        flush=True,
+    )
+    checks = []
+    for name in pm.OUTPUTS:
+        a, b = engine[name].mean(axis=1), agent_based[name].mean(axis=1)
+        se_a, se_b = a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size)
+        # Two-sample test under "same model" (same law, so the same spread): the pooled
+        # spread, which the engine's many replicas pin down, rather than the few Mesa
+        # replicas' own spread alone (two replicas can agree by chance, and their spread
+        # would then be zero).
+        pooled = np.sqrt(
+            ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
+        )
+        se = float(pooled * np.sqrt(1 / a.size + 1 / b.size))
+        z = (b.mean() - a.mean()) / se if se > 0 else (0.0 if b.mean() == a.mean() else np.inf)
+        checks.append((name, float(a.mean()), float(se_a), float(b.mean()), float(se_b), z))
+    agents = int(model.initial["members"].sum())
+    return Peer(PEER_ENGINE_REPLICAS, engine_times, mesa_replicas, mesa_seconds, agents, checks)
+
+
+def peer_report(result: Peer, command: str, repeats: int) -> list[str]:
+    import mesa
+    import numpy as np
+
+    speed = [
+        [
+            "engine (numpy)",
+            f"{result.engine_replicas:,}",
+            f"{min(result.engine_times):.3f}",
+            f"{result.engine_throughput:,.1f}",
+        ],
+        [
+            f"Mesa {mesa.__version__} (one agent per member)",
+            f"{result.mesa_replicas:,}",
+            f"{result.mesa_seconds:.3f}",
+            f"{result.mesa_throughput:,.2f}",
+        ],
+    ]
+    verdict = "MET" if result.ratio >= PEER_TARGET else "NOT MET"
+    rows = [
+        [
+            name,
+            f"{ea:,.2f} +- {sa:.2f}",
+            f"{eb:,.2f} +- {sb:.2f}",
+            f"{eb - ea:+,.2f}",
+            f"{z:+.2f}",
+            "ok" if abs(z) < PEER_LIMIT else "DIFFERENT",
+        ]
+        for name, ea, sa, eb, sb, z in result.checks
+    ]
+    same = "SAME MODEL" if result.same else "MEANS DIFFER"
+    return [
+        PEER_HEADING,
+        "",
+        f"- Date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"- Command: `{command}`",
+        f"- numpy {np.__version__}, Mesa {mesa.__version__}, one core each (serial)",
+        "",
+        "Both run the same reduced flagship model, defined in `benchmarks/peer_mesa.py`: the "
+        "scenario's parameters and initial members (with the first month's prison releases: "
+        f"{result.agents:,} members of all groups and factions, 3,800 of them IS-K), and "
+        "each month payroll attrition, counter-terrorism losses, attacks, defection and "
+        "recruitment, with cohesion, posture, visibility, propaganda, host unity, capacity, "
+        "the intelligence-led share and relations held at their initial values and money "
+        "that never runs short. The engine runs the real `step` of those five processes "
+        "over arrays of replicas; the Mesa model has one agent per member and per region "
+        f"(`shuffle_do`, `DataCollector`). {PEER_MONTHS} months, seed {SEED}; the engine's "
+        f"time is the best of {repeats} run(s), Mesa's one run of all its replicas, both "
+        "including the set-up of the initial state (the agents for Mesa).",
+        "",
+        *table(speed, ["implementation", "replicas", "seconds", "replica-months/s"]),
+        "",
+        f'Ratio engine / Mesa: {result.ratio:,.0f}x. Target "the engine at least '
+        f'{PEER_TARGET:,.0f}x Mesa": {verdict}.',
+        "",
+        "Same model? Each output's mean per month, averaged over replicas (+- its standard "
+        "error from the spread between that side's replicas); z is the difference over the "
+        "standard error of the difference, from the spread between replicas pooled over "
+        "both sides (a two-sample t statistic: under the same model both sides have the same "
+        f"spread), and the means agree when |z| < {PEER_LIMIT:g}. "
+        "Outputs are IS-K totals over regions: members at the end of the month, raid "
+        "losses, attrition (leavers and members who defected to the TTP), recruits, "
+        "attacks, and defectors who joined IS-K.",
+        "",
+        *table(rows, ["output (per month)", "engine", "Mesa", "Mesa - engine", "z", "check"]),
+        "",
+        f"Check: {same}",
+    ]
+
+
+def write_results(main_lines: list[str] | None, peer_lines: list[str]) -> None:
+    """Write RESULTS.md: the whole file, or only its peer section (kept after the rest)."""
+    if main_lines is None:
+        old = RESULTS.read_text().splitlines() if RESULTS.exists() else ["# Engine benchmark"]
+        cut = next((i for i, line in enumerate(old) if line == PEER_HEADING), len(old))
+        main_lines = old[:cut]
+        while main_lines and not main_lines[-1].strip():
+            main_lines.pop()
+    RESULTS.write_text("\n".join([*main_lines, "", *peer_lines]) + "\n")
 
 
 def machine() -> dict[str, str]:
@@ -254,6 +437,18 @@ def main(argv: list[str] | None = None) -> None:
         "--quick", action="store_true", help="one repeat per configuration instead of three"
     )
     parser.add_argument(
+        "--peer-only",
+        action="store_true",
+        help="run only the engine-vs-Mesa peer and update only its section of RESULTS.md",
+    )
+    parser.add_argument(
+        "--mesa-replicas",
+        type=int,
+        default=PEER_MESA_REPLICAS,
+        metavar="N",
+        help=f"replicas of the Mesa peer (default {PEER_MESA_REPLICAS})",
+    )
+    parser.add_argument(
         CHILD_FLAG, nargs=2, type=int, metavar=("REPLICAS", "WORKERS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -261,18 +456,32 @@ def main(argv: list[str] | None = None) -> None:
         child(*args._child)
         return
 
+    if args.mesa_replicas < 2:
+        parser.error("--mesa-replicas must be at least 2 (the check needs their spread)")
+    require_mesa()
     repeats = 1 if args.quick else 3
     command = shlex.join(getattr(sys, "orig_argv", [sys.executable, *sys.argv]))
-    print(f"Timing {len(CONFIGS)} configurations x {repeats} repeat(s)...", flush=True)
-    timings = [measure(r, w, repeats) for r, w in CONFIGS]
-    print("Profiling processes...", flush=True)
-    profile = profile_processes(repeats)
-    lines = report(timings, profile, machine(), command, repeats)
-    text = "\n".join(lines) + "\n"
+    lines = None
+    if not args.peer_only:
+        print(f"Timing {len(CONFIGS)} configurations x {repeats} repeat(s)...", flush=True)
+        timings = [measure(r, w, repeats) for r, w in CONFIGS]
+        print("Profiling processes...", flush=True)
+        profile = profile_processes(repeats)
+        lines = report(timings, profile, machine(), command, repeats)
+        print()
+        print("\n".join(lines))
+    print("Peer: the reduced model in the engine and in Mesa...", flush=True)
+    result = peer(repeats, args.mesa_replicas)
+    peer_lines = peer_report(result, command, repeats)
     print()
-    print(text, end="")
-    RESULTS.write_text(text)
+    print("\n".join(peer_lines))
+    write_results(lines, peer_lines)
     print(f"\nWrote {RESULTS}")
+    if not result.same:
+        bad = ", ".join(name for name, *_, z in result.checks if abs(z) >= PEER_LIMIT)
+        raise SystemExit(
+            f"peer check FAILED: the engine and Mesa means differ ({bad}): not the same model"
+        )
 
 
 if __name__ == "__main__":

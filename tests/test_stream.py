@@ -35,3 +35,13 @@ def test_the_store_is_the_same_with_one_or_two_workers(tmp_path):
         with xr.open_zarr(out / "ensemble.zarr") as lazy:
             stores.append(lazy.load())
     xr.testing.assert_identical(*stores)
+
+
+def test_a_local_dask_cluster_gives_the_same_store_as_a_serial_run(tmp_path):
+    stores = []
+    for name, options in (("serial", {"workers": 1}), ("dask", {"dask_local": 2})):
+        out = tmp_path / name
+        execute("isk", out=out, replicas=60, seed=3, months=30, chunk_size=20, **options)
+        with xr.open_zarr(out / "ensemble.zarr") as lazy:
+            stores.append(lazy.load())
+    xr.testing.assert_identical(*stores)

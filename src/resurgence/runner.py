@@ -14,9 +14,10 @@ import pandas as pd
 from resurgence import __version__, store
 from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
 from resurgence.engine.compile import Model, compile_model
+from resurgence.engine.executors import executor
 from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import load_policy, load_scenario
+from resurgence.scenario import builtin_scenarios, load_policy, load_scenario
 
 
 @dataclass
@@ -44,6 +45,8 @@ def execute(
     progress: Callable[[int], None] | None = None,
     command: str | None = None,
     resume: bool = False,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
 ) -> RunResult:
     """Run a scenario and write its outputs to `out`; return what the CLI prints.
 
@@ -64,17 +67,19 @@ def execute(
     store.prepare_run_dir(out)
     partial = out / store.PARTIAL
     t0 = time.perf_counter()
-    digest, resumed = run_to_store(
-        model,
-        replicas,
-        seed,
-        partial,
-        resurgence,
-        chunk_size=chunk_size,
-        workers=workers,
-        resume=resume,
-        progress=progress,
-    )
+    with executor(workers, dask_address, dask_local) as pool:
+        digest, resumed = run_to_store(
+            model,
+            replicas,
+            seed,
+            partial,
+            resurgence,
+            chunk_size=chunk_size,
+            executor=pool,
+            resume=resume,
+            progress=progress,
+        )
+        where = pool.describe()
     simulate_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -92,6 +97,9 @@ def execute(
         "created": created,
         "version": __version__,
         "scenario": model.name,
+        "scenario_source": scenario
+        if scenario in builtin_scenarios()
+        else str(Path(scenario).resolve()),
         "title": model.title,
         "scenario_hash": model.scenario_hash,
         "policies": model.policies,
@@ -102,6 +110,7 @@ def execute(
         "end": model.months[-1],
         "chunk_size": chunk_size,
         "workers": workers,
+        "executor": where,
         "resumed_chunks": resumed,
         "command": command or " ".join(sys.argv),
         "timings": {

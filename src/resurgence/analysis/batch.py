@@ -11,13 +11,13 @@ the few numbers asked for, so memory does not grow with the number of sets.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
 from resurgence.engine.compile import Model
+from resurgence.engine.executors import executor
 from resurgence.engine.run import simulate_chunk
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset
@@ -59,15 +59,20 @@ def evaluate(
     definition: Definition,
     *,
     workers: int = 1,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
     """Run every parameter set (row i of the arrays in `samples`, one array per scalar
-    parameter) on the same random numbers; `model` must run to the horizon's end."""
+    parameter) on the same random numbers; `model` must run to the horizon's end. Sets run
+    on `workers` local processes, or on a Dask cluster (see `resurgence.engine.executors`)."""
     if model.n_months < months_needed(model, definition):
         raise ResurgenceError(
             f"the model runs {model.n_months} months; the resurgence horizon needs "
             f"{months_needed(model, definition)}"
         )
+    if not samples:
+        raise ResurgenceError("no parameters to sample")
     for name, values in samples.items():
         if name not in model.values:
             raise ResurgenceError(f"unknown parameter {name!r}")
@@ -79,22 +84,18 @@ def evaluate(
     if len(sizes) != 1:
         raise ResurgenceError("every sampled parameter needs the same number of sets")
     n_sets = sizes.pop()
+    if n_sets == 0:
+        raise ResurgenceError("no parameter sets to evaluate")
     tasks = [
         (model, {name: float(v[i]) for name, v in samples.items()}, replicas, seed, definition)
         for i in range(n_sets)
     ]
-    results = []
-    if workers <= 1:
-        for task in tasks:
-            results.append(_evaluate_set(task))
+    results: list = [None] * n_sets
+    with executor(workers, dask_address, dask_local) as pool:
+        for i, result in pool.map(_evaluate_set, tasks):
+            results[i] = result
             if progress:
                 progress(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_evaluate_set, tasks, chunksize=max(1, n_sets // (8 * workers))):
-                results.append(result)
-                if progress:
-                    progress(1)
     hits = np.array([r[0] for r in results])
     return Evaluation(
         probability=hits.mean(axis=1),

@@ -11,10 +11,8 @@ records what it is a run of (`run_spec`); resuming with other settings is refuse
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from resurgence.analysis.resurgence import (
 )
 from resurgence.analysis.summary import OnlineSummary
 from resurgence.engine.compile import Model
+from resurgence.engine.executors import Executor
 from resurgence.engine.run import (
     DESCRIPTIONS,
     allocate,
@@ -140,12 +139,13 @@ def run_to_store(
     definition: Definition,
     *,
     chunk_size: int,
-    workers: int = 1,
+    executor: Executor | None = None,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Digest, int]:
-    """Simulate into the Zarr store at `path`, chunk by chunk; return the run's digest
-    and how many chunks were already done (resumed)."""
+    """Simulate into the Zarr store at `path`, chunk by chunk, on `executor` (default:
+    this process); return the run's digest and how many chunks were already done."""
+    executor = executor or Executor("serial", 1)
     bounds = chunk_bounds(replicas, chunk_size)
     spec = {
         "scenario_hash": model.scenario_hash,
@@ -169,21 +169,13 @@ def run_to_store(
         if progress:
             progress(hi - lo)
     tasks = [
-        (model, lo, hi, seed, i, path, definition)
+        (model, lo, hi, seed, i, str(path), definition)
         for i, (lo, hi) in enumerate(bounds)
         if i not in done
     ]
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            total.add(_write_chunk(task))
-            if progress:
-                progress(task[2] - task[1])
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks), os.cpu_count() or 1)) as ex:
-            futures = {ex.submit(_write_chunk, task): task for task in tasks}
-            for future in as_completed(futures):
-                total.add(future.result())
-                if progress:
-                    progress(futures[future][2] - futures[future][1])
+    for i, result in executor.map(_write_chunk, tasks):
+        total.add(result)
+        if progress:
+            progress(tasks[i][2] - tasks[i][1])
     zarr.consolidate_metadata(str(path))
     return total, len(done)

@@ -1,0 +1,98 @@
+"""Where chunks of work run: in this process, on local worker processes, or on a Dask
+cluster.
+
+Every long computation of the toolkit (a run's chunks of replicas, the parameter sets of a
+sensitivity analysis or a discovery) is a list of independent tasks whose results are
+combined in any order, so one interface serves them all: `Executor.map` yields
+`(index, result)` pairs as tasks finish. Results never depend on the executor, because
+each task carries its own seed (chunk i of a run is seeded by (seed, i)).
+
+On a Dask cluster, tasks that write to a run's Zarr store need that store on a file
+system every worker can reach (a shared disk); `--dask-local N` starts a cluster of N
+worker processes on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from resurgence.errors import ResurgenceError
+
+
+@dataclass
+class Executor:
+    """Runs `fn(task)` for each task; `map` yields (index, result) as tasks finish."""
+
+    kind: str
+    workers: int
+    _pool: Any = None
+
+    def map(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[int, Any]]:
+        if self.kind == "serial" or (len(tasks) <= 1 and self.kind == "processes"):
+            for i, task in enumerate(tasks):
+                yield i, fn(task)
+        elif self.kind == "processes":
+            futures = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        else:
+            from distributed import as_completed as dask_completed
+
+            futures = self._pool.map(fn, list(tasks), pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            for future in dask_completed(futures):
+                yield index[future.key], future.result()
+                future.release()
+
+    def describe(self) -> str:
+        return {"serial": "this process", "processes": f"{self.workers} local processes"}.get(
+            self.kind, f"Dask cluster ({self.workers} workers)"
+        )
+
+
+@contextmanager
+def executor(
+    workers: int = 1, dask_address: str | None = None, dask_local: int | None = None
+) -> Iterator[Executor]:
+    """The executor asked for on the command line: a Dask scheduler's address, a local
+    Dask cluster of `dask_local` processes, or `workers` local processes."""
+    if dask_address and dask_local:
+        raise ResurgenceError("give --dask or --dask-local, not both")
+    if dask_address or dask_local:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ResurgenceError(
+                "Dask is not installed: pip install 'dask[distributed]'"
+            ) from None
+        if dask_local:
+            cluster = LocalCluster(
+                n_workers=dask_local, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(dask_address, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ResurgenceError(
+                    f"--dask: cannot reach the scheduler at {dask_address} ({exc})"
+                ) from None
+            cluster = None
+        try:
+            n = len(client.scheduler_info().get("workers", {}))
+            yield Executor("dask", n, client)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    if workers <= 1:
+        yield Executor("serial", 1)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1)) as pool:
+        yield Executor("processes", workers, pool)

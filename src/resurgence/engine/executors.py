@@ -14,9 +14,11 @@ worker processes on this machine.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,26 +35,44 @@ class Executor:
     _pool: Any = None
 
     def map(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[int, Any]]:
-        if self.kind == "serial" or (len(tasks) <= 1 and self.kind == "processes"):
+        """Yield (index, result) as tasks finish. At most two tasks per worker are in
+        flight and a result is dropped once yielded, so memory does not grow with the
+        number of tasks."""
+        if self.kind == "serial" or (self.kind == "processes" and len(tasks) <= 1):
             for i, task in enumerate(tasks):
                 yield i, fn(task)
-        elif self.kind == "processes":
-            futures = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            return
+        if self.kind == "processes":
+            submit, wait_one = self._pool.submit, _wait_local
         else:
-            from distributed import as_completed as dask_completed
-
-            futures = self._pool.map(fn, list(tasks), pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
-            for future in dask_completed(futures):
-                yield index[future.key], future.result()
-                future.release()
+            submit = functools.partial(self._pool.submit, pure=False)
+            wait_one = _wait_dask
+        queue = iter(enumerate(tasks))
+        pending: dict[Any, int] = {}
+        for i, task in itertools.islice(queue, 2 * max(self.workers, 1)):
+            pending[submit(fn, task)] = i
+        while pending:
+            for future in wait_one(list(pending)):
+                i = pending.pop(future)
+                result = future.result()
+                for j, task in itertools.islice(queue, 1):
+                    pending[submit(fn, task)] = j
+                yield i, result
 
     def describe(self) -> str:
         return {"serial": "this process", "processes": f"{self.workers} local processes"}.get(
             self.kind, f"Dask cluster ({self.workers} workers)"
         )
+
+
+def _wait_local(futures: list) -> set:
+    return wait(futures, return_when=FIRST_COMPLETED).done
+
+
+def _wait_dask(futures: list) -> list:
+    from distributed import wait as dask_wait
+
+    return list(dask_wait(futures, return_when="FIRST_COMPLETED").done)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from resurgence import store
 from resurgence.commands.common import console, errors, handles_errors, set_output_width
 from resurgence.commands.compare import compare_command
 from resurgence.commands.discover import discover_command
+from resurgence.commands.report import report_command, write_and_say
 from resurgence.commands.sensitivity import sensitivity_command
 from resurgence.errors import ResurgenceError
 
@@ -111,6 +112,23 @@ def run_command(
         "--resume",
         help="Continue an interrupted run in --out from its completed chunks (same settings).",
     ),
+    report: bool = typer.Option(
+        False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
+    ),
+    dask: str | None = typer.Option(
+        None,
+        "--dask",
+        metavar="SCHEDULER_ADDRESS",
+        help="Run the chunks on a Dask cluster (e.g. tcp://10.0.0.5:8786); --out must be on "
+        "a disk every worker reaches.",
+    ),
+    dask_local: int | None = typer.Option(
+        None,
+        "--dask-local",
+        min=1,
+        max=512,
+        help="Run the chunks on a local Dask cluster of N processes.",
+    ),
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
 
@@ -126,6 +144,8 @@ def run_command(
       resurgence run isk --policy reconciliation_deals --threshold 20 --horizon 24
 
       resurgence run isk --replicas 100000 --out runs/big --resume
+
+      resurgence run isk --replicas 1000000 --dask tcp://scheduler:8786 --out /shared/runs/big
     """
     from resurgence.months import parse_month
     from resurgence.runner import execute
@@ -171,8 +191,12 @@ def run_command(
             progress=lambda n: bar.advance(task, n),
             command="resurgence " + " ".join(sys.argv[1:]),
             resume=resume,
+            dask_address=dask,
+            dask_local=dask_local,
         )
     _print_result(result)
+    if report:
+        write_and_say(out, scenario=scenario)
 
 
 def _print_result(result) -> None:
@@ -407,6 +431,7 @@ def runs_command(
 app.command("compare")(compare_command)
 app.command("sensitivity")(sensitivity_command)
 app.command("discover")(discover_command)
+app.command("report")(report_command)
 
 
 if __name__ == "__main__":

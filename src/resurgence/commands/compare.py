@@ -58,6 +58,9 @@ def compare_command(
     consecutive: int | None = typer.Option(None, help="Consecutive months at the threshold."),
     start: str | None = typer.Option(None, "--from", help="First month of the horizon."),
     horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    report: bool = typer.Option(
+        False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
+    ),
 ) -> None:
     """Compare policies with the baseline on the same random numbers.
 
@@ -146,6 +149,10 @@ def compare_command(
         },
     )
     console.print(f"Written to {out}/ (arms.parquet, trajectories.parquet, manifest.json)")
+    if report:
+        from resurgence.commands.report import write_and_say
+
+        write_and_say(out, scenario=scenario)
 
 
 def _months(scenario, n: int) -> list[str]:

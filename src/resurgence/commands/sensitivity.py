@@ -80,6 +80,9 @@ def sensitivity_command(
     ),
     start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
     horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    report: bool = typer.Option(
+        False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
+    ),
 ) -> None:
     """Rank the scenario's conditions of resurgence (and their parameters) by how much of
     the variance of the resurgence probability, and of the attacks in the horizon's last
@@ -209,6 +212,10 @@ def sensitivity_command(
         f"Evaluated {analysis.design.n_sets:,} sets in {timings['evaluate_s']:.1f} s; "
         f"written to {out}/ ({SENSITIVITY}, {SAMPLES}, {store.MANIFEST})"
     )
+    if report:
+        from resurgence.commands.report import write_and_say
+
+        write_and_say(out, scenario=scenario)
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:

@@ -14,7 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from resurgence import store
-from resurgence.commands.common import console, errors, handles_errors, set_output_width
+from resurgence.commands.common import (
+    DaskAddress,
+    DaskLocal,
+    console,
+    errors,
+    handles_errors,
+    set_output_width,
+)
 from resurgence.commands.compare import compare_command
 from resurgence.commands.discover import discover_command
 from resurgence.commands.report import report_command, write_and_say
@@ -115,20 +122,8 @@ def run_command(
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
-    dask: str | None = typer.Option(
-        None,
-        "--dask",
-        metavar="SCHEDULER_ADDRESS",
-        help="Run the chunks on a Dask cluster (e.g. tcp://10.0.0.5:8786); --out must be on "
-        "a disk every worker reaches.",
-    ),
-    dask_local: int | None = typer.Option(
-        None,
-        "--dask-local",
-        min=1,
-        max=512,
-        help="Run the chunks on a local Dask cluster of N processes.",
-    ),
+    dask: DaskAddress = None,
+    dask_local: DaskLocal = None,
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
 

@@ -376,6 +376,8 @@ def discover(
     density: float = 0.8,
     max_boxes: int = 1,
     workers: int = 1,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_prim: Callable[[], None] | None = None,
 ) -> DiscoveryRun:
@@ -397,6 +399,8 @@ def discover(
         seed,
         definition,
         workers=workers,
+        dask_address=dask_address,
+        dask_local=dask_local,
         progress=progress,
     )
     simulate_s = time.perf_counter() - t0

@@ -349,6 +349,8 @@ def engine_evaluator(
     seed: int,
     definition: Definition,
     workers: int = 1,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluator:
     """An evaluator running `replicas` replicas of `model` per set on common random
@@ -357,7 +359,15 @@ def engine_evaluator(
     def evaluate(sets: np.ndarray) -> dict[str, np.ndarray]:
         samples = {name: sets[:, j] for j, name in enumerate(problem.names)}
         result = evaluate_batch(
-            model, samples, replicas, seed, definition, workers=workers, progress=progress
+            model,
+            samples,
+            replicas,
+            seed,
+            definition,
+            workers=workers,
+            dask_address=dask_address,
+            dask_local=dask_local,
+            progress=progress,
         )
         return {"probability": result.probability, "attacks": result.attacks}
 

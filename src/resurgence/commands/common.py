@@ -5,12 +5,29 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from resurgence.errors import ResurgenceError
+
+DaskAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="SCHEDULER_ADDRESS",
+        help="Run on a Dask cluster (e.g. tcp://10.0.0.5:8786); output directories must be on "
+        "a disk every worker reaches.",
+    ),
+]
+DaskLocal = Annotated[
+    int | None,
+    typer.Option(
+        "--dask-local", min=1, max=512, help="Run on a local Dask cluster of N processes."
+    ),
+]
 
 console = Console()
 errors = Console(stderr=True)

@@ -16,7 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from resurgence import __version__, store
-from resurgence.commands.common import console, errors, handles_errors
+from resurgence.commands.common import (
+    DaskAddress,
+    DaskLocal,
+    console,
+    errors,
+    handles_errors,
+)
 from resurgence.errors import ResurgenceError
 
 SAMPLES = "samples.parquet"
@@ -93,6 +99,8 @@ def discover_command(
         max=512,
         help="Worker processes (results do not depend on it).",
     ),
+    dask: DaskAddress = None,
+    dask_local: DaskLocal = None,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -202,6 +210,8 @@ def discover_command(
             density=density,
             max_boxes=boxes,
             workers=workers,
+            dask_address=dask,
+            dask_local=dask_local,
             progress=lambda n: bar.advance(task, n),
             on_prim=lambda: bar.update(task, description="PRIM (peeling and pasting)"),
         )

@@ -19,7 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from resurgence import __version__, store
-from resurgence.commands.common import console, errors, handles_errors
+from resurgence.commands.common import (
+    DaskAddress,
+    DaskLocal,
+    console,
+    errors,
+    handles_errors,
+)
 from resurgence.errors import ResurgenceError
 
 SENSITIVITY = "sensitivity.parquet"
@@ -62,6 +68,8 @@ def sensitivity_command(
         max=512,
         help="Worker processes (results do not depend on it).",
     ),
+    dask: DaskAddress = None,
+    dask_local: DaskLocal = None,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -162,6 +170,8 @@ def sensitivity_command(
             seed=seed,
             definition=definition,
             workers=workers,
+            dask_address=dask,
+            dask_local=dask_local,
             progress=lambda n: bar.advance(task, n),
         )
         analysis = sa.run_sensitivity(problem, method, samples, evaluate, seed=seed, design=design)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -15,9 +14,15 @@ from rich.table import Table
 
 from resurgence import store
 from resurgence.commands.common import (
+    Consecutive,
     DaskAddress,
     DaskLocal,
+    From,
+    Horizon,
+    Measure,
+    Threshold,
     console,
+    default_out,
     errors,
     handles_errors,
     set_output_width,
@@ -99,18 +104,11 @@ def run_command(
         max=1_000_000,
         help="Replicas per chunk (part of what a seed reproduces).",
     ),
-    measure: str | None = typer.Option(
-        None,
-        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's).",
-    ),
-    threshold: float | None = typer.Option(
-        None, help="Resurgence threshold (per month for attacks)."
-    ),
-    consecutive: int | None = typer.Option(
-        None, help="Consecutive months at or above the threshold."
-    ),
-    start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
-    horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    measure: Measure = None,
+    threshold: Threshold = None,
+    consecutive: Consecutive = None,
+    start: From = None,
+    horizon: Horizon = None,
     catalog: Path | None = typer.Option(
         None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."
     ),
@@ -142,19 +140,12 @@ def run_command(
 
       resurgence run isk --replicas 1000000 --dask tcp://scheduler:8786 --out /shared/runs/big
     """
-    from resurgence.months import parse_month
     from resurgence.runner import execute
 
-    if start is not None:
-        try:
-            parse_month(start)
-        except ValueError as exc:
-            raise ResurgenceError(f"--from: {exc}") from None
     if out is None:
         if resume:
             raise ResurgenceError("--resume needs --out: the directory of the interrupted run")
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{Path(scenario).stem}-{stamp}"
+        out = default_out(scenario)
     definition = {
         "measure": measure,
         "threshold": threshold,

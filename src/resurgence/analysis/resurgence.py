@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from resurgence.errors import ResurgenceError
-from resurgence.months import month_offset
+from resurgence.months import month_offset, parse_month
 from resurgence.scenario.schema import Resurgence
 
 MEASURES = ("reported_attacks", "attacks", "members")
@@ -41,6 +41,10 @@ class Definition:
             "horizon": r.horizon,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            parse_month(values["start"])
+        except ValueError as exc:
+            raise ResurgenceError(f"--from: {exc}") from None
         if values["measure"] not in MEASURES:
             raise ResurgenceError(
                 f"--measure: unknown measure {values['measure']!r}; expected one of: "

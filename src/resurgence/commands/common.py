@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,6 +30,50 @@ DaskLocal = Annotated[
         "--dask-local", min=1, max=512, help="Run on a local Dask cluster of N processes."
     ),
 ]
+
+Measure = Annotated[
+    str | None,
+    typer.Option(
+        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's)."
+    ),
+]
+Threshold = Annotated[
+    float | None, typer.Option(help="Resurgence threshold (per month for attacks).")
+]
+Consecutive = Annotated[
+    int | None, typer.Option(help="Consecutive months at or above the threshold.")
+]
+From = Annotated[str | None, typer.Option("--from", help="First month of the horizon, YYYY-MM.")]
+Horizon = Annotated[int | None, typer.Option(help="Horizon in months from --from.")]
+
+
+def definition_from_options(
+    scenario, measure=None, threshold=None, consecutive=None, start=None, horizon=None
+):
+    """The scenario's resurgence definition with the command line's overrides, checked."""
+    from resurgence.analysis.resurgence import Definition
+    from resurgence.months import month_offset
+
+    definition = Definition.from_scenario(
+        scenario.resurgence,
+        measure=measure,
+        threshold=threshold,
+        consecutive=consecutive,
+        start=start,
+        horizon=horizon,
+    )
+    if month_offset(scenario.scenario.start, definition.start) < 0:
+        raise ResurgenceError(
+            f"--from: {definition.start} is before the scenario's start ({scenario.scenario.start})"
+        )
+    return definition
+
+
+def default_out(scenario: str, kind: str = "") -> Path:
+    """runs/SCENARIO[-KIND]-TIMESTAMP"""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{Path(scenario).stem}{'-' + kind if kind else ''}-{stamp}"
+
 
 console = Console()
 errors = Console(stderr=True)

@@ -15,9 +15,20 @@ from rich.table import Table
 from resurgence import __version__, store
 from resurgence.analysis.compare import Arm, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
-from resurgence.commands.common import console, errors, handles_errors
+from resurgence.commands.common import (
+    Consecutive,
+    From,
+    Horizon,
+    Measure,
+    Threshold,
+    console,
+    default_out,
+    definition_from_options,
+    errors,
+    handles_errors,
+)
 from resurgence.errors import ResurgenceError
-from resurgence.months import month_range, parse_month
+from resurgence.months import month_range
 from resurgence.scenario import load_policy, load_scenario, policy_names
 
 
@@ -53,11 +64,11 @@ def compare_command(
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", min=1, max=512),
     chunk_size: int = typer.Option(1000, "--chunk-size", min=1, max=1_000_000),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output directory."),
-    measure: str | None = typer.Option(None, help="Resurgence measure (default: scenario's)."),
-    threshold: float | None = typer.Option(None, help="Resurgence threshold."),
-    consecutive: int | None = typer.Option(None, help="Consecutive months at the threshold."),
-    start: str | None = typer.Option(None, "--from", help="First month of the horizon."),
-    horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    measure: Measure = None,
+    threshold: Threshold = None,
+    consecutive: Consecutive = None,
+    start: From = None,
+    horizon: Horizon = None,
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
@@ -77,24 +88,10 @@ def compare_command(
       resurgence compare isk -p reconciliation_deals+salafi_integration --replicas 5000
     """
     started = time.perf_counter()
-    if start is not None:
-        try:
-            parse_month(start)
-        except ValueError as exc:
-            raise ResurgenceError(f"--from: {exc}") from None
     spec = load_scenario(scenario)
-    definition = Definition.from_scenario(
-        spec.resurgence,
-        measure=measure,
-        threshold=threshold,
-        consecutive=consecutive,
-        start=start,
-        horizon=horizon,
-    )
+    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
     arms = _arms(spec, list(policy))
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{Path(scenario).stem}-compare-{stamp}"
+    out = out or default_out(scenario, "compare")
     store.prepare_run_dir(out)
 
     outcomes = []

@@ -17,9 +17,16 @@ from rich.table import Table
 
 from resurgence import __version__, store
 from resurgence.commands.common import (
+    Consecutive,
     DaskAddress,
     DaskLocal,
+    From,
+    Horizon,
+    Measure,
+    Threshold,
     console,
+    default_out,
+    definition_from_options,
     errors,
     handles_errors,
 )
@@ -114,18 +121,11 @@ def discover_command(
         help="A policy of the scenario, or a policy TOML file, layered on the timeline. "
         "Repeatable.",
     ),
-    measure: str | None = typer.Option(
-        None,
-        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's).",
-    ),
-    threshold: float | None = typer.Option(
-        None, help="Resurgence threshold (per month for attacks)."
-    ),
-    consecutive: int | None = typer.Option(
-        None, help="Consecutive months at or above the threshold."
-    ),
-    start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
-    horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    measure: Measure = None,
+    threshold: Threshold = None,
+    consecutive: Consecutive = None,
+    start: From = None,
+    horizon: Horizon = None,
 ) -> None:
     """Scenario discovery: the combinations of conditions in which a resurgence is likely.
 
@@ -152,41 +152,21 @@ def discover_command(
     from resurgence.analysis.batch import months_needed
     from resurgence.analysis.conditions import condition_space
     from resurgence.analysis.discover import discover, empty_boxes, empty_trajectory
-    from resurgence.analysis.resurgence import Definition
     from resurgence.engine.compile import compile_model
-    from resurgence.months import month_offset, parse_month
     from resurgence.scenario import load_policy, load_scenario
 
     started = time.perf_counter()
-    if start is not None:
-        try:
-            parse_month(start)
-        except ValueError as exc:
-            raise ResurgenceError(f"--from: {exc}") from None
     if not 0 < likely <= 1:
         raise ResurgenceError(f"--likely must be above 0 (and at most 1), not {likely:g}")
     if not 0 < density <= 1:
         raise ResurgenceError(f"--density must be above 0 (and at most 1), not {density:g}")
     spec = load_scenario(scenario)
     layered = [load_policy(p, spec) for p in policy]
-    definition = Definition.from_scenario(
-        spec.resurgence,
-        measure=measure,
-        threshold=threshold,
-        consecutive=consecutive,
-        start=start,
-        horizon=horizon,
-    )
-    if month_offset(spec.scenario.start, definition.start) < 0:
-        raise ResurgenceError(
-            f"--from {definition.start} is before the scenario's start ({spec.scenario.start})"
-        )
+    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
     model = compile_model(spec, layered)
     model = compile_model(spec, layered, n_months=months_needed(model, definition))
     space = condition_space(spec, model)
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{Path(scenario).stem}-discover-{stamp}"
+    out = out or default_out(scenario, "discover")
     store.prepare_run_dir(out)
 
     with Progress(

@@ -20,13 +20,19 @@ from rich.table import Table
 
 from resurgence import __version__, store
 from resurgence.commands.common import (
+    Consecutive,
     DaskAddress,
     DaskLocal,
+    From,
+    Horizon,
+    Measure,
+    Threshold,
     console,
+    default_out,
+    definition_from_options,
     errors,
     handles_errors,
 )
-from resurgence.errors import ResurgenceError
 
 SENSITIVITY = "sensitivity.parquet"
 SAMPLES = "samples.parquet"
@@ -76,18 +82,11 @@ def sensitivity_command(
         "-o",
         help="Output directory (default: runs/SCENARIO-sensitivity-TIMESTAMP).",
     ),
-    measure: str | None = typer.Option(
-        None,
-        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's).",
-    ),
-    threshold: float | None = typer.Option(
-        None, help="Resurgence threshold (per month for attacks)."
-    ),
-    consecutive: int | None = typer.Option(
-        None, help="Consecutive months at or above the threshold."
-    ),
-    start: str | None = typer.Option(None, "--from", help="First month of the horizon, YYYY-MM."),
-    horizon: int | None = typer.Option(None, help="Horizon in months from --from."),
+    measure: Measure = None,
+    threshold: Threshold = None,
+    consecutive: Consecutive = None,
+    start: From = None,
+    horizon: Horizon = None,
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
@@ -112,37 +111,17 @@ def sensitivity_command(
     """
     from resurgence.analysis import sensitivity as sa
     from resurgence.analysis.batch import months_needed
-    from resurgence.analysis.resurgence import Definition
     from resurgence.engine.compile import compile_model
-    from resurgence.months import month_offset, parse_month
     from resurgence.scenario import load_scenario
 
     started = time.perf_counter()
     sa.check_samples(method, samples)
-    if start is not None:
-        try:
-            parse_month(start)
-        except ValueError as exc:
-            raise ResurgenceError(f"--from: {exc}") from None
     spec = load_scenario(scenario)
-    definition = Definition.from_scenario(
-        spec.resurgence,
-        measure=measure,
-        threshold=threshold,
-        consecutive=consecutive,
-        start=start,
-        horizon=horizon,
-    )
-    if month_offset(spec.scenario.start, definition.start) < 0:
-        raise ResurgenceError(
-            f"--from: {definition.start} is before the scenario's start {spec.scenario.start}"
-        )
+    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
     model = compile_model(spec)
     model = compile_model(spec, n_months=months_needed(model, definition))
     problem = sa.problem_from_scenario(spec, model)
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{Path(scenario).stem}-sensitivity-{stamp}"
+    out = out or default_out(scenario, "sensitivity")
     store.prepare_run_dir(out)
 
     design = sa.sample(problem, method, samples, seed)

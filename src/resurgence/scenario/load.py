@@ -69,6 +69,20 @@ def _read(path: Path) -> tuple[str, dict]:
             line = int(found.group(1))
         where = f"{path}:{line}" if line else str(path)
         raise ResurgenceError(f"{where}: TOML syntax error: {message}") from None
+    except ValueError:  # tomllib's int() meets Python's limit of 4300 digits
+        found = re.search(r"[0-9_]{4301,}", text)
+        where = f"{path}:{text.count(chr(10), 0, found.start()) + 1}" if found else str(path)
+        raise ResurgenceError(
+            f"{where}: TOML syntax error: a number with more than 4300 digits; "
+            "write numbers of a sensible size"
+        ) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        lines = text.splitlines() or [""]
+        deepest = max(range(len(lines)), key=lambda i: sum(map(lines[i].count, "[{")))
+        raise ResurgenceError(
+            f"{path}:{deepest + 1}: TOML syntax error: arrays or inline tables nested too "
+            "deep; a scenario nests them a few levels at most"
+        ) from None
 
 
 def _describe(error: dict) -> str:

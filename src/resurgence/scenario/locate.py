@@ -10,6 +10,7 @@ falls back to its nearest enclosing key that it can.
 from __future__ import annotations
 
 import re
+import tomllib
 
 Path = tuple[str | int, ...]
 
@@ -20,8 +21,41 @@ _INLINE_KEY = re.compile(rf"[{{,]\s*({_KEY_PATH})\s*=")
 
 
 def _split(key_path: str) -> list[str]:
-    parts = re.findall(_KEY, key_path)
-    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+    return [_unquote(p) for p in re.findall(_KEY, key_path)]
+
+
+def _unquote(part: str) -> str:
+    """A key as tomllib reads it: quotes removed, escapes of a basic string decoded."""
+    if part[:1] == '"' and "\\" in part:
+        try:
+            return tomllib.loads(f"k = {part}")["k"]
+        except tomllib.TOMLDecodeError:
+            pass
+    return part[1:-1] if part[:1] in "\"'" else part
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _quoted(name: str) -> str:
+    """A key as a TOML basic string, so control characters never reach a message raw."""
+    out = []
+    for ch in name:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def key_lines(text: str) -> dict[Path, int]:
@@ -91,6 +125,6 @@ def format_loc(loc: Path) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = part if re.fullmatch(r"[A-Za-z0-9_]+", part) else f'"{part}"'
+            name = part if re.fullmatch(r"[A-Za-z0-9_]+", part) else _quoted(part)
             text += f".{name}" if text else name
     return text or "(top level)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from resurgence.months import month_offset
 from resurgence.processes import parameter_catalogue
 from resurgence.processes.base import Parameter
-from resurgence.scenario.schema import Event, ParameterSetting, Scenario
+from resurgence.scenario.schema import MAX_MEMBERS, Event, ParameterSetting, Scenario
 
 Loc = tuple[str | int, ...]
 
@@ -423,6 +423,12 @@ class _Checker:
                 )
             if event.op == "add" and event.value != int(event.value):
                 self.add((*loc, "value"), "members change by a whole number")
+            elif event.op == "add" and abs(event.value) > MAX_MEMBERS:
+                # Larger changes overflow the engine's integer counts (1e300 crashed a run).
+                self.add(
+                    (*loc, "value"),
+                    f"members change by at most {MAX_MEMBERS:,} at a time, got {event.value:g}",
+                )
             if event.op in ("multiply", "move") and not 0.0 <= event.value <= 1.0:
                 self.add((*loc, "value"), f"a share of members lies in [0, 1], got {event.value:g}")
         elif name == "hub_crackdown" and event.actor is not None and event.actor not in self.hubs:

@@ -8,6 +8,7 @@ checked in `references.py`, which knows the processes' parameters.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -19,13 +20,21 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic import Strict as PydanticStrict
 
 from resurgence.months import parse_month
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
+_MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
 def _check_month(text: str) -> str:
+    # ASCII digits and nothing after them: months.py's \d and $ also take other scripts'
+    # digits (full-width, Arabic-Indic...) and a final newline.
+    if not _MONTH_TEXT.fullmatch(text):
+        raise ValueError(f"expected a month as YYYY-MM (e.g. 2023-01), got {text!r}")
     parse_month(text)
     return text
 
@@ -38,8 +47,12 @@ def _finite(x: float) -> float:
 
 Month = Annotated[str, AfterValidator(_check_month)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
-Finite = Annotated[float, AfterValidator(_finite)]
-Unit01 = Annotated[float, Field(ge=0.0, le=1.0)]
+# Numbers are taken as written: pydantic's lax mode would read a TOML `true` or a quoted
+# "1.5" as a number and 3.0 as the integer 3; a scenario file saying so is a mistake.
+Exact = PydanticStrict()
+Finite = Annotated[float, Exact, AfterValidator(_finite)]
+Unit01 = Annotated[float, Exact, Field(ge=0.0, le=1.0)]
+MAX_MEMBERS = 10_000_000  # members of one group or faction in one region
 
 
 class Strict(BaseModel):
@@ -192,9 +205,9 @@ class PolicyFile(Strict):
 class Resurgence(Strict):
     measure: Literal["reported_attacks", "attacks", "members"] = "reported_attacks"
     threshold: Annotated[Finite, Field(ge=0.0)]
-    consecutive: Annotated[int, Field(ge=1, le=120)] = 3
+    consecutive: Annotated[int, Exact, Field(ge=1, le=120)] = 3
     start: Month
-    horizon: Annotated[int, Field(ge=1, le=1200)] = 36
+    horizon: Annotated[int, Exact, Field(ge=1, le=1200)] = 36
     note: str = ""
 
 
@@ -207,7 +220,7 @@ class Condition(Strict):
 
 
 class Initial(Strict):
-    members: dict[str, dict[str, Annotated[int, Field(ge=0, le=10_000_000)]]]
+    members: dict[str, dict[str, Annotated[int, Exact, Field(ge=0, le=MAX_MEMBERS)]]]
     treasury: Annotated[Finite, Field(ge=0.0)] = 0.0
     cohesion: Unit01 = 0.8
     posture: Unit01 = 0.3

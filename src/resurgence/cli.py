@@ -282,7 +282,7 @@ def validate_command(
 def _is_policy_file(path: Path) -> bool:
     try:
         return "policy" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError, RecursionError):
         return False  # the scenario loader reports the problem with its location
 
 

@@ -108,8 +108,10 @@ def _connect(catalog: Path, read_only: bool = False, timeout: float = 60.0):
     while True:
         try:
             return duckdb.connect(str(catalog), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            # Another process holds the lock, or is creating the file right now.
+            transient = "lock" in str(exc).lower() or "not a valid duckdb" in str(exc).lower()
+            if not transient or time.monotonic() > deadline:
                 raise ResurgenceError(f"{catalog}: cannot open the run catalog ({exc})") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)

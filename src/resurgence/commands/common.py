@@ -75,8 +75,9 @@ def default_out(scenario: str, kind: str = "") -> Path:
     return Path("runs") / f"{Path(scenario).stem}{'-' + kind if kind else ''}-{stamp}"
 
 
-console = Console()
-errors = Console(stderr=True)
+# No emoji codes: "FILE:100: ..." must not print as "FILE💯 ...".
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 
 def set_output_width() -> None:

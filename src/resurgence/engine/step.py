@@ -11,6 +11,7 @@ from resurgence.engine.state import State
 from resurgence.processes import PROCESSES
 from resurgence.processes.base import Params
 from resurgence.scenario.references import NONNEGATIVE_STATES, UNIT_INTERVAL_STATES
+from resurgence.scenario.schema import MAX_LEVEL
 
 
 def _change(current: np.ndarray, op: str, value: float) -> np.ndarray:
@@ -68,7 +69,7 @@ def apply_event(
     if event.kind in UNIT_INTERVAL_STATES or event.kind == "hub_crackdown":
         new = np.clip(new, 0.0, 1.0)
     elif event.kind in NONNEGATIVE_STATES or event.kind == "capacity":
-        new = np.maximum(new, 0.0)
+        new = np.clip(new, 0.0, MAX_LEVEL)
     arr[sel] = new
 
 

@@ -73,15 +73,13 @@ def _create(path: Path, model: Model, replicas: int, chunk_size: int, spec: dict
     done_dir(path).mkdir()
 
 
-def _completed(path: Path, spec: dict) -> set[int]:
+def _completed(path: Path, spec: dict) -> set[int] | None:
     try:
         recorded = zarr.open_group(str(path), mode="r").attrs.get("run_spec")
     except (FileNotFoundError, ValueError, KeyError):
         recorded = None
     if recorded is None or not done_dir(path).is_dir():
-        raise ResurgenceError(
-            f"{path}: not a run that can be resumed; run it again without --resume"
-        )
+        return None  # killed while the store was being created: no chunk is done
     if recorded != spec:
         different = sorted(k for k in spec if recorded.get(k) != spec[k])
         raise ResurgenceError(
@@ -155,9 +153,8 @@ def run_to_store(
         "months": model.n_months,
         "chunk_size": chunk_size,
     }
-    if resume and path.exists():
-        done = _completed(path, spec)
-    else:
+    done = _completed(path, spec) if resume and path.exists() else None
+    if done is None:
         if path.exists():
             shutil.rmtree(path)
         _create(path, model, replicas, chunk_size, spec)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from resurgence.months import month_offset
 from resurgence.processes import parameter_catalogue
 from resurgence.processes.base import Parameter
-from resurgence.scenario.schema import MAX_MEMBERS, Event, ParameterSetting, Scenario
+from resurgence.scenario.schema import MAX_LEVEL, MAX_MEMBERS, Event, ParameterSetting, Scenario
 
 Loc = tuple[str | int, ...]
 
@@ -444,7 +444,7 @@ class _Checker:
         bounded = name in UNIT_INTERVAL_STATES or name == "hub_crackdown"
         if event.op == "set":
             low = -1.0 if name == "relation" else 0.0
-            high = 1.0 if bounded or name == "relation" else math.inf
+            high = 1.0 if bounded or name == "relation" else MAX_LEVEL
             if not low <= event.value <= high:
                 self.add((*loc, "value"), f"{name} is set to a value in [{low:g}, {high:g}]")
         if event.op == "multiply" and event.value < 0:

@@ -52,6 +52,7 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 Exact = PydanticStrict()
 Finite = Annotated[float, Exact, AfterValidator(_finite)]
 Unit01 = Annotated[float, Exact, Field(ge=0.0, le=1.0)]
+MAX_LEVEL = 1e9  # bound of unbounded levels (treasury in USD thousand, pressures): no overflow
 MAX_MEMBERS = 10_000_000  # members of one group or faction in one region
 
 
@@ -221,18 +222,18 @@ class Condition(Strict):
 
 class Initial(Strict):
     members: dict[str, dict[str, Annotated[int, Exact, Field(ge=0, le=MAX_MEMBERS)]]]
-    treasury: Annotated[Finite, Field(ge=0.0)] = 0.0
+    treasury: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.0
     cohesion: Unit01 = 0.8
     posture: Unit01 = 0.3
     visibility: Unit01 = 0.5
-    propaganda: Annotated[Finite, Field(ge=0.0)] = 1.0
+    propaganda: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 1.0
     host_unity: Unit01 = 0.85
     intel_share: Unit01 = 0.1
     monitoring: Unit01 = 0.1
     equipment: Unit01 = 0.0
     recognition: Unit01 = 0.0
-    neighbour_pressure: Annotated[Finite, Field(ge=0.0)] = 0.5
-    expulsions: Annotated[Finite, Field(ge=0.0)] = 0.0
+    neighbour_pressure: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.5
+    expulsions: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.0
     fragmentation: Unit01 = 0.0
     capacity: dict[str, Annotated[Finite, Field(ge=0.0, le=10.0)]] = {}
     hub_crackdown: dict[str, Unit01] = {}

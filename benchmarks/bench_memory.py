@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         "Peak RSS is VmHWM of the process that ran `execute` and, for the workers, the",
         "largest `ru_maxrss` among its finished children. Summaries are exact histograms",
-        "for counts and KLL sketches for the treasury, merged chunk by chunk.",
+        "for counts and exact values, then 0.1% log bins, for the treasury, merged chunk by",
+        "chunk.",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

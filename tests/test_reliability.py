@@ -69,7 +69,7 @@ from rich.markup import escape
 from typer.testing import CliRunner
 
 from resurgence import store
-from resurgence.analysis.summary import QUANTILE_COLUMNS, QUANTILES, summarise
+from resurgence.analysis.summary import summarise
 from resurgence.cli import app
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import RECORDED, allocate, simulate_chunk
@@ -1524,20 +1524,11 @@ def _inspect_after_kill(out: Path, reference: xr.Dataset) -> str:
 
 
 def _check_summary(summary: pd.DataFrame, ensemble: xr.Dataset) -> None:
-    """The run's summary against the exact one of the ensemble: counts exact, means to
-    rounding (sums merged in another order), the treasury's quantiles within the error of
-    the KLL sketch they come from (randomised, so they differ from run to run)."""
+    """The run's summary against the exact one of the ensemble: quantiles exactly, means
+    to rounding (a run sums chunk by chunk)."""
     exact = summarise(ensemble)
-    keys = ["month", "variable", "actor", "region"]
-    pd.testing.assert_frame_equal(summary[keys], exact[keys])
-    counts = summary["variable"] != "treasury"
-    pd.testing.assert_frame_equal(summary[counts], exact[counts], rtol=1e-9)
-    treasury = ensemble["treasury"].transpose("replica", "month").values
-    rows = summary[~counts].reset_index(drop=True)
-    for column, q in zip(QUANTILE_COLUMNS, QUANTILES, strict=True):
-        value = rows[column].to_numpy()[None, :]
-        assert ((treasury <= value).mean(axis=0) >= q - 0.03).all(), column
-        assert ((treasury < value).mean(axis=0) <= q + 0.03).all(), column
+    pd.testing.assert_frame_equal(summary.drop(columns="mean"), exact.drop(columns="mean"))
+    np.testing.assert_allclose(summary["mean"], exact["mean"], rtol=1e-12)
 
 
 def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, reliability):

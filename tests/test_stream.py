@@ -27,14 +27,16 @@ def test_streamed_summary_equals_the_in_memory_summary(tmp_path, isk):
     assert list(result.curve) == list(curve)
 
 
-def test_the_store_is_the_same_with_one_or_two_workers(tmp_path):
-    stores = []
+def test_the_store_and_summary_are_the_same_with_one_or_two_workers(tmp_path):
+    stores, summaries = [], []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        execute("isk", out=out, replicas=90, seed=2, months=32, chunk_size=30, workers=workers)
+        execute("isk", out=out, replicas=90, seed=2, months=32, chunk_size=10, workers=workers)
         with xr.open_zarr(out / "ensemble.zarr") as lazy:
             stores.append(lazy.load())
+        summaries.append(pd.read_parquet(out / "summary.parquet"))
     xr.testing.assert_identical(*stores)
+    pd.testing.assert_frame_equal(*summaries, check_exact=True)
 
 
 def test_a_local_dask_cluster_gives_the_same_store_as_a_serial_run(tmp_path):

@@ -9,14 +9,15 @@ attacks by region and in all. Two ways to summarise them:
 * `OnlineSummary`: chunk by chunk, so a run of any size is summarised in memory that
   does not grow with the number of replicas, and chunks from different workers merge.
   Counts (members, attacks) keep exact histograms per month, so their quantiles are
-  exact; the treasury, a real number, keeps one KLL sketch per month (Apache
-  DataSketches `kll_floats_sketch`, k = 400: normalised rank error about 0.7% at 99%
-  confidence once a sketch has compacted, exact while it holds every value, i.e. up to a
-  few hundred replicas). Means are exact running sums.
+  exact. The treasury, a real number, keeps its values exactly up to 20,000 replicas, then
+  a histogram per month over logarithmic bins 0.1% wide (from USD 1 to USD 10^12), so its
+  quantiles are exact for runs of that size and within 0.1% beyond. Both are
+  deterministic: the same replicas give the same summary whatever the order in which
+  chunks are merged. Means are running sums, merged in chunk order.
 
 Both use the same quantile definition, the smallest value whose share of replicas at or
-below it reaches q (numpy's "inverted_cdf", a KLL sketch's inclusive rank), which for
-counts of members and attacks is always a value some replica had.
+below it reaches q (numpy's "inverted_cdf"), which for counts of members and attacks is
+always a value some replica had.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import xarray as xr
-from datasketches import kll_floats_sketch
 
 QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 QUANTILE_COLUMNS = [f"q{round(q * 100):02d}" for q in QUANTILES]
 COLUMNS = ["month", "variable", "actor", "region", "mean", *QUANTILE_COLUMNS]
-SKETCH_K = 400
 
 
 def series(
@@ -84,6 +83,19 @@ def summarise(ensemble: xr.Dataset) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
+RAW_CAP = 20_000  # replicas whose real values are kept exactly, per series
+LOG_MIN, LOG_RATIO = 1e-3, 1.001  # bins of the log histogram beyond RAW_CAP
+LOG_BINS = int(np.ceil(np.log(1e9 / LOG_MIN) / np.log(LOG_RATIO))) + 2
+
+
+def _log_bins(values: np.ndarray) -> np.ndarray:
+    """Bin 0 holds zeros (and anything below LOG_MIN); bin b >= 1 holds values from
+    LOG_MIN * LOG_RATIO**(b - 1), each bin 0.1% wide."""
+    positive = np.maximum(values, LOG_MIN)
+    index = 1 + np.floor(np.log(positive / LOG_MIN) / np.log(LOG_RATIO)).astype(np.int64)
+    return np.where(values < LOG_MIN, 0, np.minimum(index, LOG_BINS - 1))
+
+
 class OnlineSummary:
     """Mergeable summary of the replicas seen so far (see the module docstring)."""
 
@@ -93,22 +105,20 @@ class OnlineSummary:
         self.sums: dict[tuple, np.ndarray] = {}
         # integer series: (lowest value, counts of each value from it, one row a month)
         self.histograms: dict[tuple, tuple[int, np.ndarray]] = {}
-        self.sketches: dict[tuple, list[kll_floats_sketch]] = {}  # real-valued series
+        # real series: exact values (replicas, months) up to RAW_CAP, then a log histogram
+        self.raw: dict[tuple, list[np.ndarray]] = {}
+        self.logs: dict[tuple, np.ndarray] = {}
 
     def update(self, out: dict[str, np.ndarray]) -> None:
         """Add a chunk's raw arrays."""
+        n = out["treasury"].shape[0]
         for key, values in series(out, self.actors, self.regions):
             self.sums[key] = self.sums.get(key, 0.0) + values.sum(axis=0, dtype=np.float64)
             if values.dtype.kind in "iu":
                 self._count(key, values)
             else:
-                sketches = self.sketches.setdefault(
-                    key, [kll_floats_sketch(SKETCH_K) for _ in range(self.months)]
-                )
-                values = values.astype(np.float32)
-                for t, sketch in enumerate(sketches):
-                    sketch.update(np.ascontiguousarray(values[:, t]))
-        self.count += out["treasury"].shape[0]
+                self._add_real(key, [np.asarray(values, dtype=np.float32)], n)
+        self.count += n
 
     def _count(self, key, values: np.ndarray) -> None:
         low = int(values.min(initial=0))
@@ -131,29 +141,35 @@ class OnlineSummary:
         merged[:, low - first : low - first + counts.shape[1]] += counts
         self.histograms[key] = (first, merged)
 
+    def _add_real(self, key, values: list[np.ndarray], n: int, logs=None) -> None:
+        """Add exact values (arrays of (replicas, months)) or a log histogram."""
+        held_raw = self.raw.get(key, [])
+        kept = sum(a.shape[0] for a in held_raw)
+        if logs is None and key not in self.logs and kept + n <= RAW_CAP:
+            self.raw[key] = held_raw + values
+            return
+        table = self.logs.get(key, np.zeros((self.months, LOG_BINS), dtype=np.int64))
+        for block in held_raw + values:
+            self._bin(table, block)
+        if logs is not None:
+            table += logs
+        self.raw.pop(key, None)
+        self.logs[key] = table
+
+    def _bin(self, table: np.ndarray, block: np.ndarray) -> None:
+        index = np.arange(self.months)[None, :] * LOG_BINS + _log_bins(block)
+        table += np.bincount(index.ravel(), minlength=table.size).reshape(table.shape)
+
     def merge(self, other: OnlineSummary) -> None:
         for key, sums in other.sums.items():
             self.sums[key] = self.sums.get(key, 0.0) + sums
         for key, (low, counts) in other.histograms.items():
             self._add(key, low, counts)
-        for key, sketches in other.sketches.items():
-            if key not in self.sketches:
-                self.sketches[key] = sketches
-                continue
-            for mine, theirs in zip(self.sketches[key], sketches, strict=True):
-                mine.merge(theirs)
+        for key, blocks in other.raw.items():
+            self._add_real(key, blocks, sum(b.shape[0] for b in blocks))
+        for key, table in other.logs.items():
+            self._add_real(key, [], 0, logs=table)
         self.count += other.count
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["sketches"] = {k: [s.serialize() for s in v] for k, v in self.sketches.items()}
-        return state
-
-    def __setstate__(self, state):
-        state["sketches"] = {
-            k: [kll_floats_sketch.deserialize(b) for b in v] for k, v in state["sketches"].items()
-        }
-        self.__dict__.update(state)
 
     def _quantiles(self, key) -> np.ndarray:
         """(quantiles, months) for a series."""
@@ -161,8 +177,12 @@ class OnlineSummary:
             low, counts = self.histograms[key]
             cdf = np.cumsum(counts, axis=1) / self.count
             return low + np.array([np.argmax(cdf >= q - 1e-12, axis=1) for q in QUANTILES], float)
-        sketches = self.sketches[key]
-        return np.array([s.get_quantiles(list(QUANTILES), inclusive=True) for s in sketches]).T
+        if key in self.raw:
+            values = np.concatenate(self.raw[key], axis=0).astype(np.float64)
+            return np.quantile(values, QUANTILES, axis=0, method="inverted_cdf")
+        cdf = np.cumsum(self.logs[key], axis=1) / self.count
+        bins = np.array([np.argmax(cdf >= q - 1e-12, axis=1) for q in QUANTILES])
+        return np.where(bins == 0, 0.0, LOG_MIN * LOG_RATIO ** (bins - 1.0))
 
     def frame(self, months: list[str]) -> pd.DataFrame:
         frames = []

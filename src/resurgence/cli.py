@@ -21,6 +21,7 @@ from resurgence.commands.common import (
     Horizon,
     Measure,
     Threshold,
+    Workers,
     console,
     default_out,
     errors,
@@ -79,14 +80,7 @@ def run_command(
         min=0,
         help="Seed of the run; the same seed gives the same results.",
     ),
-    workers: int = typer.Option(
-        os.cpu_count() or 1,
-        "--workers",
-        "-w",
-        min=1,
-        max=512,
-        help="Worker processes (results do not depend on it).",
-    ),
+    workers: Workers = os.cpu_count() or 1,
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output directory (default: runs/SCENARIO-TIMESTAMP)."
     ),

@@ -31,6 +31,16 @@ DaskLocal = Annotated[
     ),
 ]
 
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        max=512,
+        help="Worker processes (results do not depend on it).",
+    ),
+]
 Measure = Annotated[
     str | None,
     typer.Option(

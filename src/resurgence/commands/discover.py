@@ -24,6 +24,7 @@ from resurgence.commands.common import (
     Horizon,
     Measure,
     Threshold,
+    Workers,
     console,
     default_out,
     definition_from_options,
@@ -98,14 +99,7 @@ def discover_command(
         min=0,
         help="Seed of the design and the simulations; the same seed gives the same results.",
     ),
-    workers: int = typer.Option(
-        os.cpu_count() or 1,
-        "--workers",
-        "-w",
-        min=1,
-        max=512,
-        help="Worker processes (results do not depend on it).",
-    ),
+    workers: Workers = os.cpu_count() or 1,
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
     out: Path | None = typer.Option(

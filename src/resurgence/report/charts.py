@@ -518,6 +518,33 @@ def probability_chart(
 # ------------------------------------------------------------------- policy comparison
 
 
+def _dots_with_intervals(names, values, intervals, colour, symbol, label, fmt) -> go.Scatter:
+    """One dot per arm with its interval as an asymmetric horizontal error bar."""
+    x = np.asarray(values, float)
+    lo = np.array([c[0] for c in intervals])
+    hi = np.array([c[1] for c in intervals])
+    return go.Scatter(
+        x=_round(x),
+        y=names,
+        mode="markers",
+        marker={"symbol": symbol, "size": 10, "color": PALETTE[colour]},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": _round(hi - x),
+            "arrayminus": _round(x - lo),
+            "color": PALETTE[colour],
+            "thickness": 1.8,
+        },
+        name=label,
+        customdata=np.column_stack([lo, hi]).round(4).tolist(),
+        hovertemplate=(
+            f"%{{y}}: %{{x:{fmt}}} [%{{customdata[0]:{fmt}}}, %{{customdata[1]:{fmt}}}]"
+            "<extra></extra>"
+        ),
+    )
+
+
 def comparison_chart(
     arms: Sequence[str],
     probability: Sequence[float],
@@ -541,54 +568,22 @@ def comparison_chart(
         ],
     )
     names = [_t(a) for a in arms]
-    p = np.asarray(probability, float)
-    d = np.asarray(diff, float)
-    lo = np.array([c[0] for c in ci])
-    hi = np.array([c[1] for c in ci])
-    dlo = np.array([c[0] for c in diff_ci])
-    dhi = np.array([c[1] for c in diff_ci])
     fig.add_trace(
-        go.Scatter(
-            x=_round(p),
-            y=names,
-            mode="markers",
-            marker={"symbol": "circle", "size": 10, "color": PALETTE[0]},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": _round(hi - p),
-                "arrayminus": _round(p - lo),
-                "color": PALETTE[0],
-                "thickness": 1.8,
-            },
-            name="probability (Wilson 95% interval)",
-            customdata=np.column_stack([lo, hi]).round(4).tolist(),
-            hovertemplate=(
-                "%{y}: %{x:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}]<extra></extra>"
-            ),
+        _dots_with_intervals(
+            names, probability, ci, 0, "circle", "probability (Wilson 95% interval)", ".3f"
         ),
         row=1,
         col=1,
     )
     fig.add_trace(
-        go.Scatter(
-            x=_round(d),
-            y=names,
-            mode="markers",
-            marker={"symbol": "diamond", "size": 11, "color": PALETTE[1]},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": _round(dhi - d),
-                "arrayminus": _round(d - dlo),
-                "color": PALETTE[1],
-                "thickness": 1.8,
-            },
-            name="difference from the baseline (paired 95% interval)",
-            customdata=np.column_stack([dlo, dhi]).round(4).tolist(),
-            hovertemplate=(
-                "%{y}: %{x:+.3f} [%{customdata[0]:+.3f}, %{customdata[1]:+.3f}]<extra></extra>"
-            ),
+        _dots_with_intervals(
+            names,
+            diff,
+            diff_ci,
+            1,
+            "diamond",
+            "difference from the baseline (paired 95% interval)",
+            "+.3f",
         ),
         row=1,
         col=2,

@@ -282,3 +282,13 @@ def test_help(command):
     result = invoke(args)
     assert result.exit_code == 0, result.stderr
     assert "Example" in result.stdout
+
+
+def test_runs_lists_a_catalog_row_with_missing_values(tmp_path):
+    from resurgence.store import register_run
+
+    catalog = tmp_path / "catalog.duckdb"
+    register_run(catalog, {"run_id": "partial-record", "scenario": "isk"})
+    result = CliRunner().invoke(app, ["runs", "--catalog", str(catalog)], env={"COLUMNS": WIDE})
+    assert result.exit_code == 0, result.output
+    assert "isk" in result.stdout and "-" in result.stdout

@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -393,17 +394,23 @@ def runs_command(
         "out_dir",
     ):
         table.add_column(col, overflow="fold")
+
+    def text(value, fmt: str = "") -> str:
+        """A catalog cell as text; a missing value (NULL) shows as '-'."""
+        return "-" if value is None or pd.isna(value) else format(value, fmt)
+
     for row in frame.itertuples():
-        prob = f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+        low, high = text(row.ci_low, ".3f"), text(row.ci_high, ".3f")
+        prob = f"{text(row.probability, '.3f')} [{low}, {high}]"
         table.add_row(
-            row.created,
-            row.scenario,
-            row.policies or "-",
-            str(row.seed),
-            f"{row.replicas:,}",
-            str(row.months),
+            text(row.created),
+            text(row.scenario),
+            text(row.policies or None),
+            text(row.seed),
+            text(row.replicas, ","),
+            text(row.months),
             prob,
-            row.out_dir,
+            text(row.out_dir),
         )
     console.print(table)
 

@@ -376,8 +376,8 @@ def _print_tradeoff(traj: pd.DataFrame, number: int) -> None:
         title=f"Trade-off along PRIM's trajectory, box {number} ({len(traj)} steps)",
         title_justify="left",
     )
-    for col in ("step", "phase", "coverage", "density", "mass", "restricted", ""):
-        table.add_column(col, justify="left" if col in ("phase", "") else "right")
+    for col in ("step", "phase", "coverage", "density", "mass", "restricted", "box"):
+        table.add_column(col, justify="left" if col in ("phase", "box") else "right")
     for i in _tradeoff_steps(traj):
         r = traj.loc[i]
         table.add_row(

@@ -728,6 +728,25 @@ def difference_panels(
 # ------------------------------------------------------------------------ sensitivity
 
 
+def _bars(labels, values, halves, s, *, name, show, vertical, hover) -> go.Bar:
+    """Patterned bars with 95% half-width error bars (vertical or horizontal)."""
+    value_axis, label_axis, error = ("y", "x", "error_y") if vertical else ("x", "y", "error_x")
+    return go.Bar(
+        **{label_axis: labels, value_axis: _round(values)},
+        orientation="v" if vertical else "h",
+        **{error: {"type": "data", "array": _round(halves), "color": "#333333", "thickness": 1.2}},
+        name=name,
+        legendgroup=name,
+        showlegend=show,
+        marker={
+            "color": s["colour"],
+            "pattern": {"shape": s["pattern"], "fgcolor": "#ffffff", "size": 7},
+            "line": {"color": "#222222", "width": 0.8},
+        },
+        hovertemplate=hover + "<extra></extra>",
+    )
+
+
 def condition_indices_chart(
     outputs: Sequence[tuple[str, dict[str, dict[str, tuple[float, float]]]]],
     conditions: list[str],
@@ -752,25 +771,15 @@ def condition_indices_chart(
             s = style(i)
             values = [by_condition.get(c, (np.nan, np.nan)) for c in conditions]
             fig.add_trace(
-                go.Bar(
-                    x=x,
-                    y=_round([v for v, _ in values]),
-                    error_y={
-                        "type": "data",
-                        "array": _round([h for _, h in values]),
-                        "color": "#333333",
-                        "thickness": 1.2,
-                    },
+                _bars(
+                    x,
+                    [v for v, _ in values],
+                    [h for _, h in values],
+                    s,
                     name=_t(index),
-                    legendgroup=_t(index),
-                    showlegend=col == 1,
-                    marker={
-                        "color": s["colour"],
-                        "pattern": {"shape": s["pattern"], "fgcolor": "#ffffff", "size": 7},
-                        "line": {"color": "#222222", "width": 0.8},
-                    },
-                    hovertemplate=f"%{{x}}: {_t(index)} = %{{y:.3f}} ± %{{error_y.array:.3f}}"
-                    "<extra></extra>",
+                    show=col == 1,
+                    vertical=True,
+                    hover=f"%{{x}}: {_t(index)} = %{{y:.3f}} ± %{{error_y.array:.3f}}",
                 ),
                 row=1,
                 col=col,
@@ -826,26 +835,16 @@ def parameter_indices_chart(
             if col == 1:
                 order += [_t(r[0]) for r in mine]
             fig.add_trace(
-                go.Bar(
-                    x=_round([r[2] for r in mine]),
-                    y=[_t(r[0]) for r in mine],
-                    orientation="h",
-                    error_x={
-                        "type": "data",
-                        "array": _round([r[3] for r in mine]),
-                        "color": "#333333",
-                        "thickness": 1.1,
-                    },
+                _bars(
+                    [_t(r[0]) for r in mine],
+                    [r[2] for r in mine],
+                    [r[3] for r in mine],
+                    s,
                     name=_t(condition),
-                    legendgroup=_t(condition),
-                    showlegend=col == 1,
-                    marker={
-                        "color": s["colour"],
-                        "pattern": {"shape": s["pattern"], "fgcolor": "#ffffff", "size": 6},
-                        "line": {"color": "#222222", "width": 0.6},
-                    },
-                    hovertemplate=f"%{{y}} ({_t(condition)}): {_t(index)} = %{{x:.3f}} ± "
-                    "%{error_x.array:.3f}<extra></extra>",
+                    show=col == 1,
+                    vertical=False,
+                    hover=f"%{{y}} ({_t(condition)}): {_t(index)} = %{{x:.3f}} ± "
+                    "%{error_x.array:.3f}",
                 ),
                 row=1,
                 col=col,

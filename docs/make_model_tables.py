@@ -86,7 +86,8 @@ def parameter_tables() -> dict[str, Callable[[], str]]:
 
 
 def scenario_parameters(name: str) -> str:
-    """The parameters a scenario sets (values, by region) and its defection routes."""
+    """The parameters a scenario sets (values, by region, the priors of free ones) and its
+    defection routes."""
     scenario = load_scenario(name)
     model = compile_model(scenario)
     routes = [route for (_, _, route) in model.routes]
@@ -100,6 +101,10 @@ def scenario_parameters(name: str) -> str:
             )
         else:
             value = number(spec.default)
+        setting = scenario.parameters.get(pname)
+        if setting is not None and setting.prior is not None:
+            prior = setting.prior
+            value += f"; free: {prior.dist} prior [{number(prior.low)}, {number(prior.high)}]"
         bounds = f"[{number(spec.low)}, {number(spec.high)}]"
         rows.append((f"`{pname}`", value, bounds, spec.unit, spec.reason))
     return table(("parameter", f"value in `{name}`", "range", "unit", "reason"), rows)

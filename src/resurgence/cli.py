@@ -14,6 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from resurgence import store
+from resurgence.commands.calibrate import calibrate_command
+from resurgence.commands.check import check_command
 from resurgence.commands.common import (
     Consecutive,
     DaskAddress,
@@ -31,6 +33,9 @@ from resurgence.commands.common import (
 )
 from resurgence.commands.compare import compare_command
 from resurgence.commands.discover import discover_command
+from resurgence.commands.evidence_options import PosteriorFile
+from resurgence.commands.ingest import ingest_command
+from resurgence.commands.measurement import backtest_command, forecast_command, nowcast_command
 from resurgence.commands.report import report_command, write_and_say
 from resurgence.commands.sensitivity import sensitivity_command
 from resurgence.errors import ResurgenceError
@@ -117,8 +122,13 @@ def run_command(
     ),
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
+    posterior: PosteriorFile = None,
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
+
+    A builtin scenario that ships a calibrated posterior (isk does) runs with it: each
+    replica draws its free parameters from the posterior (say --posterior none to use the
+    scenario's values); the output says which.
 
     Writes ensemble.zarr, summary.parquet and manifest.json to the output directory and
     registers the run in the catalog.
@@ -174,6 +184,7 @@ def run_command(
             resume=resume,
             dask_address=dask,
             dask_local=dask_local,
+            posterior=posterior,
         )
     _print_result(result)
     if report:
@@ -187,6 +198,7 @@ def _print_result(result) -> None:
         f"{m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}"
         + (f", policies: {', '.join(m['policies'])}" if m["policies"] else "")
     )
+    console.print(m["parameters"][0].upper() + m["parameters"][1:])
     console.print(f"Resurgence: {p.definition.describe()}")
     console.print(
         f"  probability [bold]{p.estimate:.3f}[/]  95% CI [{p.low:.3f}, {p.high:.3f}]  "
@@ -416,9 +428,15 @@ def runs_command(
 
 
 app.command("compare")(compare_command)
+app.command("check")(check_command)
 app.command("sensitivity")(sensitivity_command)
 app.command("discover")(discover_command)
 app.command("report")(report_command)
+app.command("calibrate")(calibrate_command)
+app.command("forecast")(forecast_command)
+app.command("backtest")(backtest_command)
+app.command("nowcast")(nowcast_command)
+app.command("ingest")(ingest_command)
 
 
 if __name__ == "__main__":

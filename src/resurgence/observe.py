@@ -1,45 +1,178 @@
-"""Observation model: what a dataset reports of the group's latent attacks.
+"""Observation models: what datasets and published figures report of the latent state.
 
 Datasets see only part of what happens, and how much they see varies from month to month
-(media access, claims policy). Each replica-month has a reporting rate drawn from a beta
-law with mean `observe.reporting_rate` and concentration `observe.concentration`; each
-latent attack is then reported independently with that rate (a beta-binomial law, over-
-dispersed relative to a plain binomial thinning). Reporting uses its own random stream,
-so changing the observation model never changes the latent path.
+(media access, claims policy). Each measure of the evidence has its own model:
+
+* `reported_attacks` (the run's generic dataset), `attacks_claimed` (what the group
+  claims) and `attacks_recorded` (what a monitor such as the UN records): each replica-
+  month has a reporting rate drawn from a beta law with the measure's mean rate and
+  concentration; each latent attack is then reported independently with that rate (a
+  beta-binomial law, over-dispersed relative to plain binomial thinning). Claims and
+  records have different rates: a group claims some attacks it did not do and leaves
+  others unclaimed, and a monitor misses what it cannot reach.
+* `fatalities`: the deaths of the group's attacks, thinned the same way.
+* `fighters_estimate`: an analyst's estimate of members over a period: the mean over the
+  period's months of the members in the area, times a log-normal error; printed ranges
+  are interval observations of it.
+
+A figure for a period of several months aggregates the model's months (a sum for counts,
+a mean for estimates). Reporting uses its own random streams, so changing an observation
+model never changes the latent path.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from resurgence.processes.base import Parameter, binomial
 
-PARAMETERS = (
-    Parameter(
-        "observe.reporting_rate",
-        0.8,
-        0.1,
-        1.0,
-        "share of attacks reported (mean)",
-        "Claimed and recorded counts for late 2021 are close to the modelled latent rate.",
-    ),
-    Parameter(
-        "observe.concentration",
+
+def _rate(name: str, default: float, reason: str) -> Parameter:
+    return Parameter(f"observe.{name}", default, 0.01, 1.0, "share of latent events", reason)
+
+
+def _concentration(name: str) -> Parameter:
+    return Parameter(
+        f"observe.{name}",
         20.0,
         1.0,
         500.0,
         "beta concentration (higher = steadier)",
         "Reporting varies from month to month with access and claims policy.",
+    )
+
+
+PARAMETERS = (
+    _rate(
+        "reporting_rate",
+        0.8,
+        "Share of attacks a generic dataset reports (the run's `reported_attacks`).",
+    ),
+    _concentration("concentration"),
+    _rate(
+        "claimed_rate",
+        0.5,
+        "The group claimed 52 attacks in Aug-Nov 2021 while the UN recorded 152 in "
+        "Aug-Dec 2021: claims cover well under half of what happens.",
+    ),
+    _concentration("claimed_concentration"),
+    _rate(
+        "recorded_rate",
+        0.8,
+        "A monitor with staff in the country records most attacks, not all.",
+    ),
+    _concentration("recorded_concentration"),
+    _rate("fatalities_rate", 0.9, "Deaths in attacks are reported more fully than attacks."),
+    _concentration("fatalities_concentration"),
+    Parameter(
+        "observe.fighters_log_sd",
+        0.3,
+        0.05,
+        1.0,
+        "log-normal sd of a fighter estimate",
+        "Published estimates of one period differ by a factor of two (2,200 to 4,000).",
     ),
 )
 
 
-def report(latent: np.ndarray, params: dict[str, np.ndarray], rng: np.random.Generator):
-    """Reported counts for latent counts of shape (n, months, ...), same shape and dtype."""
-    rate = params["observe.reporting_rate"]
-    conc = params["observe.concentration"]
+@dataclass(frozen=True)
+class Measure:
+    """A measure of the evidence: what latent output it observes and how."""
+
+    name: str
+    kind: str  # "count": summed over a period's months; "estimate": averaged
+    source: str  # the recorded output it observes
+    rate: str | None = None
+    concentration: str | None = None
+    description: str = ""
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure(
+            "attacks_claimed",
+            "count",
+            "attacks",
+            "observe.claimed_rate",
+            "observe.claimed_concentration",
+            "attacks the group claimed",
+        ),
+        Measure(
+            "attacks_recorded",
+            "count",
+            "attacks",
+            "observe.recorded_rate",
+            "observe.recorded_concentration",
+            "attacks a monitor recorded",
+        ),
+        Measure(
+            "fatalities",
+            "count",
+            "deaths",
+            "observe.fatalities_rate",
+            "observe.fatalities_concentration",
+            "deaths in the group's attacks, as reported",
+        ),
+        Measure(
+            "fighters_estimate",
+            "estimate",
+            "members",
+            description="an analyst's estimate of the group's members",
+        ),
+    )
+}
+
+
+def thin(
+    latent: np.ndarray, rate: np.ndarray, conc: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Beta-binomial thinning of latent counts of shape (n, months, ...): one reporting
+    rate per replica-month, mean `rate` and concentration `conc` (arrays of shape (n,))."""
     n, months = latent.shape[:2]
     a = (rate * conc)[:, None]
-    b = ((1.0 - rate) * conc)[:, None]
-    b = np.maximum(b, 1e-9)  # a rate of exactly 1 reports everything
+    b = np.maximum(((1.0 - rate) * conc)[:, None], 1e-9)  # a rate of 1 reports everything
     rho = rng.beta(np.broadcast_to(a, (n, months)), np.broadcast_to(b, (n, months)))
     rho = rho.reshape((n, months) + (1,) * (latent.ndim - 2))
     return binomial(rng, latent, rho).astype(latent.dtype)
+
+
+def report(latent: np.ndarray, params: dict[str, np.ndarray], rng: np.random.Generator):
+    """The run's `reported_attacks` for latent counts of shape (n, months, ...)."""
+    return thin(latent, params["observe.reporting_rate"], params["observe.concentration"], rng)
+
+
+def monthly(
+    measure: Measure,
+    out: dict[str, np.ndarray],
+    params: dict[str, np.ndarray],
+    rng: np.random.Generator,
+    unit: int = 0,
+) -> np.ndarray:
+    """The measure's monthly series by region, (n, months, regions): reported counts for
+    a count measure, members of `unit` for an estimate."""
+    if measure.source == "members":
+        return out["members"][:, :, unit, :]
+    latent = out[measure.source]
+    if latent.ndim == 4:  # attacks by region and type
+        latent = latent.sum(axis=3)
+    return thin(latent, params[measure.rate], params[measure.concentration], rng)
+
+
+def period_value(
+    measure: Measure,
+    series: np.ndarray,
+    months: slice,
+    regions: np.ndarray,
+    params: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """What a figure for `months` over the `regions` mask would print, per replica: the
+    sum of a count; the mean of an estimate times its log-normal error."""
+    area = series[:, months][:, :, regions].sum(axis=2)
+    if measure.kind == "count":
+        return area.sum(axis=1).astype(np.float64)
+    sd = params["observe.fighters_log_sd"]
+    return area.mean(axis=1) * np.exp(sd * rng.standard_normal(area.shape[0]))

@@ -13,6 +13,7 @@ import pandas as pd
 
 from resurgence import __version__, store
 from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
+from resurgence.commands.evidence_options import attach_posterior
 from resurgence.engine.compile import Model, compile_model
 from resurgence.engine.executors import executor
 from resurgence.engine.stream import done_dir, run_to_store
@@ -47,6 +48,7 @@ def execute(
     resume: bool = False,
     dask_address: str | None = None,
     dask_local: int | None = None,
+    posterior: str | None = None,
 ) -> RunResult:
     """Run a scenario and write its outputs to `out`; return what the CLI prints.
 
@@ -59,7 +61,9 @@ def execute(
         raise ResurgenceError("--months must be at least 1")
     spec = load_scenario(scenario)
     layered = [load_policy(p, spec) for p in policies]
-    model = compile_model(spec, layered, n_months=months)
+    model, parameters = attach_posterior(
+        compile_model(spec, layered, n_months=months), scenario, posterior
+    )
     resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
 
     if resume and (out / store.MANIFEST).is_file():
@@ -103,6 +107,9 @@ def execute(
         "title": model.title,
         "scenario_hash": model.scenario_hash,
         "policies": model.policies,
+        "parameters": parameters,
+        "posterior": model.posterior.source if model.posterior else None,
+        "posterior_digest": model.posterior.digest if model.posterior else None,
         "seed": seed,
         "replicas": replicas,
         "months": model.n_months,

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset, month_range
+from resurgence.posterior import Posterior
 from resurgence.processes.base import Parameter
 from resurgence.scenario.references import (
     SCALAR_STATES,
@@ -91,6 +93,8 @@ class Model:
     resurgence: Resurgence
     policies: list[str] = field(default_factory=list)
     scenario_hash: str = ""
+    countries: list[str] = field(default_factory=list)  # country of each region
+    posterior: Posterior | None = None  # parameter draws given to the replicas
 
     @property
     def months(self) -> list[str]:
@@ -283,4 +287,27 @@ def compile_model(
         resurgence=scenario.resurgence,
         policies=[p.name for p in policies],
         scenario_hash=digest.hexdigest()[:16],
+        countries=[r.country for r in scenario.regions],
     )
+
+
+def with_posterior(model: Model, posterior: Posterior) -> Model:
+    """The model whose replicas each draw their free parameters from `posterior`.
+
+    The posterior's parameters must be the model's scalar parameters, with draws inside
+    their ranges. The scenario's hash stays the scenario's; a run records the posterior's
+    own digest beside it, so a resumed run cannot mix posteriors.
+    """
+    where = posterior.source or "posterior"
+    for j, name in enumerate(posterior.names):
+        spec = model.parameters.get(name)
+        if spec is None or spec.regional:
+            raise ResurgenceError(
+                f"{where}: {name!r} is not a scalar parameter of scenario {model.name}"
+            )
+        values = posterior.values[:, j]
+        if values.min() < spec.low or values.max() > spec.high:
+            raise ResurgenceError(
+                f"{where}: draws of {name} leave its range [{spec.low:g}, {spec.high:g}]"
+            )
+    return replace(model, posterior=posterior)

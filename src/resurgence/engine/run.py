@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from resurgence import observe
+from resurgence import observe, posterior
 from resurgence.engine.compile import Model
 from resurgence.engine.state import State
 from resurgence.engine.step import step
@@ -59,6 +59,9 @@ RECORDED: dict[str, Recorded] = {
     "attrition": Recorded(("region",), np.int32),
     "recruits": Recorded(("region",), np.int32),
     "defections": Recorded(("actor",), np.int32),
+    "deaths": Recorded(("region",), np.int32),
+    "ended": Recorded((), np.int16),
+    "end_cause": Recorded((), np.int8),
 }
 
 DESCRIPTIONS = {
@@ -83,6 +86,11 @@ DESCRIPTIONS = {
     "attrition": "focal members who left (pay, cohesion, reconciliation, other groups)",
     "recruits": "focal recruits from local pools",
     "defections": "members who joined the focal group, by origin",
+    "deaths": "deaths caused by the focal group's attacks, by region (persons per month)",
+    "ended": "month in which the focal group ended (the start of its last spell below the "
+    "floor), counted from 1 = the first month, from the month the end is decided; 0 while not",
+    "end_cause": "cause of the focal group's end: 0 not ended, 1 policing, 2 military force, "
+    "3 politics, 4 splintering, 5 collapse (attrition), 6 victory",
 }
 
 
@@ -123,6 +131,14 @@ def initial_state(model: Model, n: int) -> State:
         relation_anchor=relation.copy(),
         neighbour_pressure=rep(init["neighbour_pressure"]),
         expulsions=rep(init["expulsions"]),
+        excitation=np.full((n, K), np.nan),
+        experience=np.full(n, np.nan),
+        clock=np.zeros(n, dtype=np.int64),
+        below_floor=np.zeros(n, dtype=np.int64),
+        host_collapsed=np.zeros(n, dtype=np.int64),
+        end_flows=np.zeros((n, 5)),
+        ended=np.zeros(n, dtype=np.int64),
+        end_cause=np.zeros(n, dtype=np.int8),
         income=np.zeros(n),
         revenue=np.zeros(n),
         attacks=np.zeros((n, K, J), dtype=np.int64),
@@ -130,32 +146,55 @@ def initial_state(model: Model, n: int) -> State:
         attrition=np.zeros((n, K), dtype=np.int64),
         recruits=np.zeros((n, K), dtype=np.int64),
         defections=np.zeros((n, U), dtype=np.int64),
+        deaths=np.zeros((n, K), dtype=np.int64),
+        raid_intel=np.zeros(n),
+        reconciled=np.zeros(n, dtype=np.int64),
+        splintered=np.zeros(n, dtype=np.int64),
     )
 
 
 def chunk_params(
-    model: Model, lo: int, hi: int, overrides: dict[str, np.ndarray] | None = None
+    model: Model,
+    lo: int,
+    hi: int,
+    overrides: dict[str, np.ndarray] | None = None,
+    draws: dict[str, np.ndarray] | None = None,
 ) -> Params:
     """Parameter arrays for replicas lo..hi-1: (n,) for scalars, (n, K) for regional ones.
 
     `overrides` gives per-replica values for some parameters (shape (replicas,) or
-    (replicas, K)), as sensitivity analysis and calibration need.
+    (replicas, K)), as sensitivity analysis needs; `draws` gives the chunk's own values
+    (shape (n,)), as a posterior does. Overrides win over draws.
     """
     n = hi - lo
     params: Params = {}
     for name, value in model.values.items():
         if overrides and name in overrides:
             arr = np.asarray(overrides[name], dtype=np.float64)[lo:hi]
-            if value.ndim == 1 and arr.ndim == 1:
-                arr = np.repeat(arr[:, None], value.shape[0], axis=1)
-            params[name] = arr.copy()
+        elif draws and name in draws:
+            arr = np.asarray(draws[name], dtype=np.float64)
         else:
             params[name] = np.repeat(value[None, ...], n, axis=0)
+            continue
+        if value.ndim == 1 and arr.ndim == 1:
+            arr = np.repeat(arr[:, None], value.shape[0], axis=1)
+        params[name] = arr.copy()
     return params
 
 
 def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+def posterior_draws(model: Model, n: int, seed: int, index: int) -> dict[str, np.ndarray] | None:
+    """Chunk `index`'s parameter sets from the model's posterior (None without one), from
+    a stream of their own so that they do not move any other random number."""
+    if model.posterior is None:
+        return None
+    key = (index, posterior.DRAW_STREAM)
+    return model.posterior.draw(
+        n, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    )
 
 
 def allocate(model: Model, n: int) -> dict[str, np.ndarray]:
@@ -191,7 +230,7 @@ def simulate_chunk(
     streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
     event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
     process_rngs = [np.random.default_rng(s) for s in streams[2:]]
-    params = chunk_params(model, lo, hi, overrides)
+    params = chunk_params(model, lo, hi, overrides, posterior_draws(model, n, seed, index))
     state = initial_state(model, n)
     if out is None:
         out = allocate(model, n)

@@ -40,6 +40,17 @@ class State:
     relation_anchor: np.ndarray  # (n, E, E) relation set by the timeline, drift returns here
     neighbour_pressure: np.ndarray  # (n,) neighbour's strikes and killings, relative
     expulsions: np.ndarray  # (n,) neighbour's expulsions of refugees, relative
+    excitation: np.ndarray  # (n, K) expected attacks carried into the month by earlier
+    #   attacks (self-excitation); NaN before the first month
+    experience: np.ndarray  # (n,) focal group's cumulative attacks; NaN before the first month
+    clock: np.ndarray  # (n,) int64 months simulated so far (the month offset being run)
+    below_floor: np.ndarray  # (n,) int64 consecutive months with members below the floor
+    host_collapsed: np.ndarray  # (n,) int64 consecutive months with the host's unity below
+    #   the victory level
+    end_flows: np.ndarray  # (n, 5) decaying sums of members lost, by cause of ending
+    ended: np.ndarray  # (n,) int64 month in which the group ended, counted from 1 (the
+    #   scenario's first month); 0 while it is active
+    end_cause: np.ndarray  # (n,) int8 cause of the end (processes.ending.CAUSES); 0 active
     # Flows of the month (reset each step), recorded for the output.
     income: np.ndarray  # (n,) money arrived through funding channels
     revenue: np.ndarray  # (n,) local revenue
@@ -48,6 +59,10 @@ class State:
     attrition: np.ndarray  # (n, K) int64 members who left (pay, cohesion, reconciliation)
     recruits: np.ndarray  # (n, K) int64 recruits from local pools
     defections: np.ndarray  # (n, U) int64 members who joined the focal group, by origin
+    deaths: np.ndarray  # (n, K) int64 deaths caused by the month's attacks
+    raid_intel: np.ndarray  # (n,) share of the month's raid losses due to intelligence-led raids
+    reconciled: np.ndarray  # (n,) int64 focal members who left under reconciliation deals
+    splintered: np.ndarray  # (n,) int64 focal members who left for other groups
 
     @property
     def n(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -82,10 +83,13 @@ def step(
     process_rngs: list[np.random.Generator],
     saved: dict[int, np.ndarray],
     timings: dict[str, float] | None = None,
+    before: Callable[[str], None] | None = None,
 ) -> None:
     """Advance every replica of the chunk by one month (offset `month` from the start).
 
     With `timings`, the seconds spent in each process (and in the events) are added to it.
+    `before(name)` is called before each process runs, to look at the state as that
+    process sees it (the nowcast reads the drivers of attacks before `operations`).
     """
     lap = _Laps(timings)
     state.attrition[:] = 0
@@ -94,6 +98,8 @@ def step(
         apply_event(state, params, event, model, event_rng, saved)
     lap("(events)")
     for process, rng in zip(PROCESSES, process_rngs, strict=True):
+        if before is not None:
+            before(process.name)
         process.step(state, params, rng, model)
         lap(process.name)
 

@@ -84,7 +84,8 @@ def _completed(path: Path, spec: dict) -> set[int] | None:
         different = sorted(k for k in spec if recorded.get(k) != spec[k])
         raise ResurgenceError(
             f"{path}: the interrupted run was made with other settings ({', '.join(different)}); "
-            "resume it with the same scenario, policies, seed, replicas, months and chunk size"
+            "resume it with the same scenario, posterior, policies, seed, replicas, months and "
+            "chunk size"
         )
     return {int(p.name.split("-")[1]) for p in done_dir(path).iterdir()}
 
@@ -147,6 +148,7 @@ def run_to_store(
     bounds = chunk_bounds(replicas, chunk_size)
     spec = {
         "scenario_hash": model.scenario_hash,
+        "posterior": model.posterior.digest if model.posterior else None,
         "policies": list(model.policies),
         "seed": seed,
         "replicas": replicas,

@@ -17,10 +17,14 @@ Order of a month (after the month's scheduled events):
 13. ally             the sheltered ally, the neighbour's pressure, relations
 14. defection        members moving between groups and factions
 15. recruitment      recruits from local pools; reconciliation exits
+16. ending           the group ends (below a floor of members for long enough) or wins;
+                     the cause is recorded; the month counter advances
 
 Money moves first (what arrives can be spent), then the organisation reacts to what it
 could pay, then the host acts on the organisation as it stands, then the group acts with
-what survived; flows of people close the month.
+what survived; flows of people close the month. `ending` comes last (it was added after
+the others, and a process's random stream is its position in this list, so appending it
+left the streams of the first fifteen unchanged) and reads the whole month's flows.
 """
 
 from resurgence.processes import (
@@ -28,6 +32,7 @@ from resurgence.processes import (
     cohesion,
     counterterrorism,
     defection,
+    ending,
     funding,
     host,
     operations,
@@ -58,6 +63,7 @@ PROCESSES: tuple[Process, ...] = (
     ally.PROCESS,
     defection.PROCESS,
     recruitment.PROCESS,
+    ending.PROCESS,
 )
 
 

@@ -9,6 +9,8 @@ Indiscriminate raids cause backlash that feeds recruitment (see `recruitment`). 
 monitoring of informal transfers rises toward a target; its depth (how thorough the checks
 are) sets the share of transfers it stops (see `funding`) and its economic cost (see
 `host`).
+The share of raid losses due to intelligence-led raids is kept (`raid_intel`) so that an
+end of the group can be attributed to policing or to military force (`ending`).
 """
 
 import numpy as np
@@ -148,9 +150,12 @@ def step(state, p, rng, model) -> None:
     clip01(state.monitoring)
 
     intel = state.intel_share
-    lethality = (
-        p["counterterrorism.lethality_indiscriminate"] * (1.0 - intel)
-        + p["counterterrorism.lethality_intel"] * intel
+    by_intel = p["counterterrorism.lethality_intel"] * intel
+    lethality = p["counterterrorism.lethality_indiscriminate"] * (1.0 - intel) + by_intel
+    # The share of the month's raid losses due to intelligence-led raids (policing, as
+    # against indiscriminate military sweeps), which `ending` reads to name a cause.
+    state.raid_intel[:] = np.where(
+        lethality > 0, by_intel / np.where(lethality > 0, lethality, 1), 0
     )
     lethality = lethality * cell_ratio(state, p) ** p["counterterrorism.cell_exposure"]
     lethality = lethality * (1.0 - p["counterterrorism.unity_weight"] * (1.0 - state.host_unity))

@@ -9,6 +9,8 @@ host's own factions, and with the destination's visibility when it is the focal 
 Members leaving a (unit, region) cell are split among its routes by a multinomial draw
 (sequential conditional binomials) from the members at the start of the step, so
 defection conserves members exactly and arrivals do not leave in the month they arrive.
+Focal members leaving for another group are counted (`splintered`: a faction leaving, for
+`ending`); nobody joins a focal group that has ended.
 """
 
 import numpy as np
@@ -80,9 +82,13 @@ def route_rates(state, p, model) -> np.ndarray:
 
 
 def step(state, p, rng, model) -> None:
+    state.splintered[:] = 0
     if not model.routes:
         return
     rates = np.minimum(route_rates(state, p, model), 0.5)
+    for r, (_, dst, _) in enumerate(model.routes):
+        if dst == 0:  # nobody joins a focal group that has ended
+            rates[:, r] = np.where(state.ended == 0, rates[:, r], 0.0)
     sources = list(model.routes_by_source)
     # Probability of each route given that the member took none of its source's earlier
     # routes, after scaling a source's routes so that at most all of its members leave.
@@ -110,6 +116,7 @@ def step(state, p, rng, model) -> None:
             state.defections[:, src] += moved[:, r, :].sum(axis=1)
         elif src == 0:  # the focal group's own members leaving for another group
             state.attrition += moved[:, r, :]
+            state.splintered += moved[:, r, :].sum(axis=1)
 
 
 PROCESS = Process(

@@ -6,7 +6,9 @@ arrive as a Poisson count with mean pool x rate (the limit of a binomial draw). 
 is raised by visibility, propaganda, backlash against indiscriminate raids and windfalls,
 and cut by the host's integration of the Salafi community and by local reconciliation
 deals. Reconciliation
-also draws members out of the group (they go home under the deal).
+also draws members out of the group (they go home under the deal); they are counted
+(`reconciled`) so that an end of the group can be attributed to politics (`ending`). A
+group that has ended recruits nobody.
 """
 
 import numpy as np
@@ -107,6 +109,7 @@ def step(state, p, rng, model) -> None:
     leaving = binomial(rng, members, recon * p["recruitment.reconciliation_exit"][:, None])
     members -= leaving
     state.attrition += leaving
+    state.reconciled[:] = leaving.sum(axis=1)
 
     appeal = (
         p["recruitment.base_rate"]
@@ -120,7 +123,8 @@ def step(state, p, rng, model) -> None:
         * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
         * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
     )
-    new = rng.poisson(p["recruitment.pool"] * np.minimum(rate, 1.0))
+    active = (state.ended == 0)[:, None]  # a group that has ended recruits nobody
+    new = rng.poisson(p["recruitment.pool"] * np.minimum(rate, 1.0) * active)
     members += new
     state.recruits[:] = new
 

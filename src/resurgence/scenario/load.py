@@ -24,8 +24,13 @@ MAX_BYTES = 5_000_000
 
 
 def builtin_scenarios() -> dict[str, Path]:
-    """Builtin scenario names and their files."""
-    return {Path(p.name).stem: Path(str(p)) for p in BUILTIN.iterdir() if p.name.endswith(".toml")}
+    """Builtin scenario names and their files (a name has no dot: `isk.mapping.toml` and
+    other files beside a scenario are not scenarios)."""
+    return {
+        Path(p.name).stem: Path(str(p))
+        for p in BUILTIN.iterdir()
+        if p.name.endswith(".toml") and p.name.count(".") == 1
+    }
 
 
 def resolve_scenario_path(name_or_path: str) -> Path:

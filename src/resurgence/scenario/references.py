@@ -306,6 +306,23 @@ class _Checker:
             for region, value in setting.by_region.items():
                 if self.check_region(region, (*loc, "by_region", region)):
                     self.check_value(spec, setting, value, (*loc, "by_region", region))
+            if setting.prior is not None:
+                self.check_prior(name, spec, setting)
+
+    def check_prior(self, name: str, spec: Parameter, setting: ParameterSetting) -> None:
+        """A free parameter is one number: calibration cannot fit a regional table."""
+        loc = ("parameters", name, "prior")
+        if spec.regional:
+            self.add(loc, f"{name} is regional; only a scalar parameter can be free")
+            return
+        low, high = setting.range if setting.range is not None else (spec.low, spec.high)
+        prior = setting.prior
+        if prior.low < low or prior.high > high:
+            self.add(
+                loc,
+                f"prior [{prior.low:g}, {prior.high:g}] of {name} must lie within "
+                f"[{low:g}, {high:g}]",
+            )
 
     def check_defections(self) -> None:
         seen: set[tuple[str, str]] = set()

@@ -144,12 +144,30 @@ class AttackType(Strict):
     note: str = ""
 
 
+class Prior(Strict):
+    """The prior of a free parameter: calibration fits it (`resurgence calibrate`)."""
+
+    dist: Literal["uniform", "loguniform"]
+    low: Finite
+    high: Finite
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Prior:
+        if not self.low < self.high:
+            raise ValueError(f"prior needs low < high, got [{self.low:g}, {self.high:g}]")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError(f"a loguniform prior needs low > 0, got {self.low:g}")
+        return self
+
+
 class ParameterSetting(Strict):
     value: Finite | None = None
     range: tuple[Finite, Finite] | None = None
     unit: str | None = None
     reason: str | None = None
     by_region: dict[str, Finite] = {}
+    prior: Prior | None = Field(None, description="makes the parameter free, with this prior")
 
     @model_validator(mode="after")
     def _range_ordered(self) -> ParameterSetting:

@@ -1,0 +1,97 @@
+"""Nowcast: the group's latent strength month by month, given evidence, and why the
+expected attacks changed.
+
+The particle filter (`filtering.py`) runs from the scenario's start through the last
+month asked for; each month it records weighted bands of the latent state (members,
+treasury, posture, cohesion) and of the expected attacks, and splits the month's change
+in expected attacks by cause (`drivers.py`). The split is per particle along its own
+path (each particle carries last month's factors through resampling), averaged with the
+filter's weights; what the evidence itself changes (reweighting the particles) is a
+separate `revision` column, so the parts plus the revision add up to the change in the
+filtered mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from resurgence.analysis import drivers
+from resurgence.analysis.filtering import Engine, Particles, systematic, weighted_quantiles
+from resurgence.engine.compile import Model
+from resurgence.evidence.load import Row
+
+BAND_QUANTILES = (0.10, 0.50, 0.90)
+LATENT = ("members", "treasury", "posture", "cohesion", "expected_attacks")
+
+
+@dataclass
+class Nowcast:
+    bands: pd.DataFrame  # month, variable, mean, q10, q50, q90
+    decomposition: pd.DataFrame  # month, expected, change, one column per factor, revision
+    ess: np.ndarray  # effective sample size after each month's weighting
+    particles: Particles  # at the end, equally weighted
+
+
+def latent_values(p: Particles, f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    s = p.state
+    return {
+        "members": s.members[:, 0, :].sum(axis=1).astype(np.float64),
+        "treasury": s.treasury,
+        "posture": s.posture,
+        "cohesion": s.cohesion,
+        "expected_attacks": f["expected"],
+    }
+
+
+def nowcast(
+    model: Model,
+    rows: list[Row],
+    particles: int,
+    seed: int,
+    *,
+    months: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Nowcast:
+    """Filter `particles` particles through the first `months` months (default: all)."""
+    months = model.n_months if months is None else months
+    engine = Engine(model, rows, seed)
+    resample_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 4000)))
+    p = engine.start(particles)
+    previous, before_mean = None, 0.0  # the split starts with the second month
+    band_rows, split_rows, ess = [], [], []
+    for t in range(months):
+        current = engine.advance(p, t, drivers=True)
+        engine.weigh(p, t, lambda row: True)
+        w = p.weights()
+        mean_now = float(w @ current["expected"])
+        if previous is not None:
+            parts = drivers.lmdi(previous, current)
+            moved = float(w @ (current["expected"] - previous["expected"]))
+            split_rows.append(
+                {
+                    "month": model.months[t],
+                    "expected": mean_now,
+                    "change": mean_now - before_mean,
+                    **{f: float(w @ parts[f]) for f in drivers.FACTORS},
+                    "revision": (mean_now - before_mean) - moved,
+                }
+            )
+        for name, values in latent_values(p, current).items():
+            q = weighted_quantiles(values, w, BAND_QUANTILES)
+            band_rows.append((model.months[t], name, float(w @ values), *q))
+        ess.append(p.ess())
+        if ess[-1] < particles / 2:
+            index = systematic(w, resample_rng)
+            p = p.take(index)
+            current = {k: v[index] for k, v in current.items()}
+        previous, before_mean = current, mean_now
+        if progress:
+            progress(1)
+    if p.logw.any():
+        p = p.take(systematic(p.weights(), resample_rng))
+    bands = pd.DataFrame(band_rows, columns=["month", "variable", "mean", "q10", "q50", "q90"])
+    return Nowcast(bands, pd.DataFrame(split_rows), np.array(ess), p)

@@ -1,0 +1,114 @@
+"""A calibrated posterior: weighted draws of the free parameters, saved as Parquet.
+
+`resurgence calibrate` writes it; `run`, `forecast`, `backtest` and `nowcast` read it
+(`--posterior FILE`) and give each replica one draw, so their ensembles carry the
+uncertainty of the fit. A builtin scenario may ship a posterior calibrated on its evidence
+(`scenario/builtin/posteriors/NAME.parquet`), used by default.
+
+Each replica's draw comes from its own random stream (the chunk's seed with a fixed spawn
+key), so a run with a posterior reproduces from its seed like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from resurgence.errors import ResurgenceError
+
+BUILTIN = resources.files("resurgence.scenario") / "builtin" / "posteriors"
+WEIGHT = "weight"
+META_KEY = b"resurgence.posterior"
+DRAW_STREAM = 3000  # spawn key of the stream that draws a chunk's parameter sets
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted parameter draws: `values[i, j]` is draw i of parameter `names[j]`."""
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    meta: dict = field(default_factory=dict)
+    source: str = ""
+
+    def __post_init__(self):
+        w = np.asarray(self.weights, dtype=np.float64)
+        object.__setattr__(self, "weights", w / w.sum())
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the draws, part of the hash of a run that uses them."""
+        h = hashlib.sha256(np.ascontiguousarray(self.values).tobytes())
+        h.update(self.weights.tobytes())
+        h.update(",".join(self.names).encode())
+        return h.hexdigest()[:16]
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """`n` parameter sets drawn with replacement in proportion to the weights."""
+        index = rng.choice(len(self.weights), size=n, p=self.weights)
+        return {name: self.values[index, j] for j, name in enumerate(self.names)}
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.values, columns=list(self.names))
+        frame[WEIGHT] = self.weights
+        return frame
+
+    def describe(self) -> pd.DataFrame:
+        """Weighted mean and 5%, 50%, 95% quantiles of each parameter."""
+        rows = []
+        for j, name in enumerate(self.names):
+            order = np.argsort(self.values[:, j])
+            cdf = np.cumsum(self.weights[order])
+            q = [self.values[order, j][np.searchsorted(cdf, p)] for p in (0.05, 0.5, 0.95)]
+            mean = float(self.weights @ self.values[:, j])
+            rows.append((name, mean, *q))
+        return pd.DataFrame(rows, columns=["parameter", "mean", "q05", "q50", "q95"])
+
+
+def save(posterior: Posterior, path: Path) -> None:
+    """Write the draws and their weights, with the calibration's metadata, atomically."""
+    table = pa.Table.from_pandas(posterior.frame(), preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[META_KEY] = json.dumps(posterior.meta).encode()
+    table = table.replace_schema_metadata(meta)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def load(path: Path | str) -> Posterior:
+    """Read a posterior file; a clear error if it is not one."""
+    path = Path(path)
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise ResurgenceError(f"{path}: not a posterior file ({exc})") from None
+    frame = table.to_pandas()
+    names = tuple(c for c in frame.columns if c != WEIGHT)
+    if WEIGHT not in frame.columns or not names or frame.empty:
+        raise ResurgenceError(
+            f"{path}: not a posterior file: it needs a '{WEIGHT}' column and parameter columns"
+        )
+    weights = frame[WEIGHT].to_numpy(dtype=np.float64)
+    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+        raise ResurgenceError(f"{path}: the weights must be finite, >= 0 and not all 0")
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    meta = json.loads(raw) if raw else {}
+    values = frame[list(names)].to_numpy(dtype=np.float64)
+    return Posterior(names, values, weights, meta, str(path))
+
+
+def builtin_posterior(scenario: str) -> Path | None:
+    """The posterior shipped with a builtin scenario, if any."""
+    path = Path(str(BUILTIN / f"{scenario}.parquet"))
+    return path if path.is_file() else None

@@ -1,0 +1,309 @@
+"""Evidence, calibration, nowcast, forecast and backtest against synthetic truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from resurgence.analysis import drivers
+from resurgence.analysis.backtest import backtest
+from resurgence.analysis.nowcast import nowcast
+from resurgence.calibration.free import FreeParameter
+from resurgence.calibration.simulator import simulate_rows
+from resurgence.calibration.smc import calibrate
+from resurgence.cli import app
+from resurgence.engine.compile import compile_model
+from resurgence.engine.run import simulate_chunk
+from resurgence.errors import ResurgenceError
+from resurgence.evidence.columns import COLUMNS
+from resurgence.evidence.load import builtin_evidence, read_evidence, resolve
+from resurgence.months import add_months
+from resurgence.scenario import load_scenario
+
+runner = CliRunner()
+
+
+def _write(path, rows: list[dict]) -> str:
+    frame = pd.DataFrame(rows)
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+    frame[list(COLUMNS)].to_csv(path, index=False)
+    return str(path)
+
+
+def _row(start, end, measure, low, high=None, **extra) -> dict:
+    high = low if high is None else high
+    return {
+        "period_start": start,
+        "period_end": end,
+        "measure": measure,
+        "value_low": low,
+        "value_high": high,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def isk():
+    return load_scenario("isk")
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "is empty"),
+        ("period_start,period_end,measure\n2021-08,2021-09,attacks_claimed\n", "missing column"),
+        (
+            "period_start,period_end,measure,value_low,value_high\n"
+            "2021-8,2021-09,attacks_claimed,1,1\n",
+            ":2: period_start",
+        ),
+        (
+            "period_start,period_end,measure,value_low,value_high\n2021-08,2021-09,attack,1,1\n",
+            "unknown measure",
+        ),
+        (
+            "period_start,period_end,measure,value_low,value_high\n"
+            "2021-08,2021-09,attacks_claimed,5,2\n",
+            "above value_high",
+        ),
+        (
+            "period_start,period_end,measure,value_low,value_high\n"
+            "2021-08,2021-09,attacks_claimed,,x\n",
+            "expected a number",
+        ),
+        (
+            "period_start,period_end,measure,value_low,value_high\n"
+            "2021-09,2021-08,attacks_claimed,1,1\n",
+            "before period_start",
+        ),
+    ],
+)
+def test_bad_evidence_is_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "evidence.csv"
+    path.write_text(content)
+    with pytest.raises(ResurgenceError, match=message):
+        read_evidence(path)
+
+
+def test_evidence_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "evidence.csv"
+    path.write_bytes(
+        b"period_start,period_end,measure,value_low,value_high\n2021-08,2021-08,caf\xe9,1,1\n"
+    )
+    with pytest.raises(ResurgenceError, match=r":2: not UTF-8"):
+        read_evidence(path)
+
+
+def test_every_flagship_row_is_used_or_has_a_reason(isk):
+    table = read_evidence(builtin_evidence("isk"))
+    resolved = resolve(table, isk, compile_model(isk), until="2022-12")
+    assert len(resolved.rows) + len(resolved.skipped) == len(table)
+    used = {(r.measure, r.start, r.end) for r in resolved.rows}
+    # 145 attacks claimed Jan-Nov 2022 (months 5..15 from 2021-08) and the UN's 152
+    assert ("attacks_claimed", 5, 15) in used
+    assert ("attacks_recorded", 0, 4) in used
+    assert resolved.skipped["reason"].str.len().gt(0).all()
+    assert (resolved.skipped["reason"] == "starts before the scenario (2021-08)").sum() >= 10
+
+
+def test_period_rows_sum_months_and_estimates_average(isk, tmp_path):
+    """A figure over several months is the sum of the model's months (counts)."""
+    model = compile_model(isk, n_months=6)
+    path = _write(
+        tmp_path / "e.csv",
+        [
+            _row("2021-08", "2021-08", "attacks_recorded", 1),
+            _row("2021-09", "2021-09", "attacks_recorded", 1),
+            _row("2021-08", "2021-09", "attacks_recorded", 1),
+        ],
+    )
+    rows = resolve(read_evidence(path), isk, model).rows
+    overrides = {"observe.recorded_rate": np.full(200, 1.0)}
+    overrides["observe.recorded_concentration"] = np.full(200, 500.0)
+    values = simulate_rows(model, rows, overrides, seed=3)
+    np.testing.assert_allclose(values[:, 0] + values[:, 1], values[:, 2])
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _synthetic_evidence(model, isk, truth: dict, seed: int, tmp_path) -> list:
+    """Mixed periods and measures, printed from one simulated replica with `truth`."""
+    template = [
+        _row("2021-08", "2021-11", "attacks_claimed", 0, country="Afghanistan"),
+        _row("2022-01", "2022-11", "attacks_claimed", 0, country="Afghanistan"),
+        _row("2021-08", "2021-12", "attacks_recorded", 0, country="Afghanistan"),
+        _row("2021-08", "2022-01", "fighters_estimate", 0, country="Afghanistan"),
+    ]
+    path = _write(tmp_path / f"template-{seed}.csv", template)
+    rows = resolve(read_evidence(path), isk, model).rows
+    overrides = {k: np.array([v]) for k, v in truth.items()}
+    printed = simulate_rows(model, rows, overrides, seed=seed)[0]
+    filled = []
+    for spec, value in zip(template, printed, strict=True):
+        if spec["measure"] == "fighters_estimate":
+            filled.append(
+                {**spec, "value_low": round(value * 0.8), "value_high": round(value * 1.2)}
+            )
+        else:
+            filled.append({**spec, "value_low": value, "value_high": value})
+    path = _write(tmp_path / f"evidence-{seed}.csv", filled)
+    return resolve(read_evidence(path), isk, model).rows
+
+
+def test_calibration_covers_true_values_and_learns(isk, tmp_path):
+    """Simulation-based calibration: true values drawn from the prior fall inside the 90%
+    posterior intervals at a rate consistent with 90%, and the posterior is narrower than
+    the prior (a calibration that returned its prior would cover too, but not contract)."""
+    model = compile_model(isk, n_months=16)
+    free = [
+        FreeParameter("operations.attack_rate", "loguniform", 0.004, 0.05),
+        FreeParameter("observe.claimed_rate", "uniform", 0.1, 1.0),
+    ]
+    rng = np.random.default_rng(11)
+    inside, widths = 0, []
+    repeats = 8
+    for rep in range(repeats):
+        truth = {p.name: float(p.sample(1, rng)[0]) for p in free}
+        rows = _synthetic_evidence(model, isk, truth, 100 + rep, tmp_path)
+        posterior, records = calibrate(
+            model, rows, free, samples=200, populations=3, batch_size=500, seed=rep
+        )
+        summary = posterior.describe().set_index("parameter")
+        for p in free:
+            lo, hi = summary.loc[p.name, "q05"], summary.loc[p.name, "q95"]
+            inside += lo <= truth[p.name] <= hi
+            prior_lo, prior_hi = p.interval(0.9)
+            widths.append((np.log(hi) - np.log(lo)) / (np.log(prior_hi) - np.log(prior_lo)))
+        assert [r.population for r in records] == [1, 2, 3]
+        assert all(r.simulations >= r.accepted == 200 for r in records)
+        assert records[-1].total_simulations == sum(r.simulations for r in records)
+        assert records[-1].tolerance < records[0].tolerance
+    total = repeats * len(free)
+    # P(X <= 10) = 0.3% for X ~ Binomial(16, 0.9)
+    assert inside >= 11, f"{inside} of {total} true values inside the 90% intervals"
+    assert np.mean(widths) < 0.8, f"posterior/prior width {np.mean(widths):.2f}"
+
+
+def test_calibrate_command_writes_a_posterior_run_can_use(tmp_path):
+    out = tmp_path / "post.parquet"
+    calibrate = ["calibrate", "isk", "--until", "2022-12", "--samples", "100"]
+    result = runner.invoke(
+        app, [*calibrate, "--populations", "2", "--batch-size", "500", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ABC-SMC populations" in result.output and "posterior predictive" in result.output
+    run = ["run", "isk", "-n", "200", "-m", "12", "--posterior", str(out), "-w", "1"]
+    run += ["-o", str(tmp_path / "r"), "--catalog", str(tmp_path / "c.duckdb")]
+    run = runner.invoke(app, [*run, "--from", "2022-01", "--horizon", "6"])
+    assert run.exit_code == 0, run.output
+    assert f"posterior {out}" in " ".join(run.output.split())
+
+
+def test_run_says_which_parameters_it_used(tmp_path):
+    args = ["run", "isk", "-n", "100", "-m", "6", "-w", "1", "--catalog", str(tmp_path / "c")]
+    args += ["--from", "2021-09", "--horizon", "3"]
+    default = runner.invoke(app, [*args, "-o", str(tmp_path / "a")])
+    assert default.exit_code == 0, default.output
+    assert "builtin posterior" in default.output
+    plain = runner.invoke(app, [*args, "-o", str(tmp_path / "b"), "--posterior", "none"])
+    assert "scenario's values" in plain.output
+
+
+def test_calibrate_rejects_bad_evidence_with_exit_2(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("period_start,period_end\n2021-08,2021-09\n")
+    result = runner.invoke(app, ["calibrate", "isk", "--until", "2022-12", "-e", str(bad)])
+    assert result.exit_code == 2
+    assert "missing column" in result.output
+
+
+# ---------------------------------------------------------------- nowcast and backtest
+
+
+def _truth_and_monthly_evidence(isk, tmp_path, months=30, seed=5):
+    model = compile_model(isk, n_months=months)
+    truth = simulate_chunk(model, 0, 1, seed, 0)
+    recorded = truth["reported_attacks"][0].sum(axis=(1, 2))
+    members = truth["members"][0, :, 0, :].sum(axis=1)
+    rows = [
+        _row(add_months(model.start, t), add_months(model.start, t), "attacks_recorded", v)
+        for t, v in enumerate(recorded)
+    ]
+    rows += [
+        _row(
+            add_months(model.start, t),
+            add_months(model.start, t),
+            "fighters_estimate",
+            round(members[t] * 0.85),
+            round(members[t] * 1.15),
+        )
+        for t in range(0, months, 6)
+    ]
+    path = _write(tmp_path / "truth.csv", rows)
+    table = read_evidence(path)
+    return model, truth, table, resolve(table, isk, model).rows
+
+
+def test_nowcast_bands_cover_the_synthetic_truth(isk, tmp_path):
+    # recorded attacks at the generic dataset's rate, so evidence and truth agree
+    model, truth, _, rows = _truth_and_monthly_evidence(isk, tmp_path)
+    model.values["observe.recorded_rate"] = model.values["observe.reporting_rate"]
+    result = nowcast(model, rows, 1000, seed=2)
+    bands = result.bands[result.bands["variable"] == "members"]
+    members = truth["members"][0, :, 0, :].sum(axis=1)
+    inside = (bands["q10"].to_numpy() <= members) & (members <= bands["q90"].to_numpy())
+    assert inside.mean() >= 0.7, f"80% bands cover the truth in {inside.mean():.0%} of months"
+    parts = result.decomposition
+    total = parts[list(drivers.FACTORS)].sum(axis=1) + parts["revision"]
+    np.testing.assert_allclose(total, parts["change"], atol=1e-6)
+
+
+def test_model_backtest_beats_persistence_on_model_data(isk, tmp_path):
+    model, _, table, rows = _truth_and_monthly_evidence(isk, tmp_path)
+    model.values["observe.recorded_rate"] = model.values["observe.reporting_rate"]
+    result = backtest(model, table, rows, train_until=11, horizon=6, particles=500, seed=4, step=3)
+    crps = result.table.set_index("method")["crps"]
+    assert crps["model"] < crps["persistence"], crps.to_dict()
+    assert set(result.scores["method"]) == {
+        "model",
+        "persistence",
+        "rolling_mean",
+        "negative_binomial",
+    }
+
+
+def test_lmdi_parts_add_up_to_the_change():
+    rng = np.random.default_rng(0)
+    before = {f: rng.uniform(0.2, 2, 50) for f in drivers.FACTORS}
+    after = {f: rng.uniform(0.2, 2, 50) for f in drivers.FACTORS}
+    for d in (before, after):
+        d["expected"] = np.prod([d[f] for f in drivers.FACTORS], axis=0)
+    after["expected"][:3] = 0.0  # a group with no members at the end
+    parts = drivers.lmdi(before, after)
+    total = sum(parts[f] for f in drivers.FACTORS)
+    np.testing.assert_allclose(total, after["expected"] - before["expected"], atol=1e-12)
+
+
+def test_drivers_give_the_expected_attacks_of_the_operations_process(isk):
+    """The decomposition's product is the month's expected attacks: its mean over many
+    replicas matches the attacks the engine draws (the tempo has mean 1)."""
+    from resurgence.analysis.filtering import Engine
+
+    model = compile_model(isk, n_months=30)
+    engine = Engine(model, [], seed=3)
+    p = engine.start(4000)
+    for t in range(30):
+        f = engine.advance(p, t, drivers=True)
+        product = np.prod([f[name] for name in drivers.FACTORS], axis=0)
+        np.testing.assert_allclose(product, f["expected"], rtol=1e-9)
+        if t in (0, 10, 20, 29):
+            drawn = p.state.attacks.sum(axis=(1, 2)).mean()
+            assert abs(f["expected"].mean() / drawn - 1) < 0.05, (t, f["expected"].mean(), drawn)

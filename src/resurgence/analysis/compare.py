@@ -26,8 +26,9 @@ from resurgence.analysis.resurgence import (
     measure_series,
     wilson_interval,
 )
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
+from resurgence.posterior import Posterior
 from resurgence.scenario.schema import Policy, Scenario
 
 Z95 = 1.959964
@@ -92,9 +93,13 @@ def run_arm(
     workers: int = 1,
     chunk_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    posterior: Posterior | None = None,
 ) -> ArmOutcome:
-    """Run one arm and keep only what the comparison needs."""
+    """Run one arm and keep only what the comparison needs. With a posterior, every arm
+    gives replica i the same parameter draw, so the arms stay paired."""
     model = compile_model(scenario, arm.policies, n_months=months)
+    if posterior is not None:
+        model = with_posterior(model, posterior)
     ensemble = run(model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress)
     months_list = list(ensemble["month"].values)
     hits = first_hit(measure_series(ensemble, definition.measure), definition, months_list) >= 0

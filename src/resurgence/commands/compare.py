@@ -28,6 +28,7 @@ from resurgence.commands.common import (
     errors,
     handles_errors,
 )
+from resurgence.commands.evidence_options import PosteriorFile, choose_posterior
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range
 from resurgence.scenario import load_policy, load_scenario, policy_names
@@ -73,8 +74,12 @@ def compare_command(
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
+    posterior: PosteriorFile = None,
 ) -> None:
     """Compare policies with the baseline on the same random numbers.
+
+    Like `run`, a builtin scenario that ships a calibrated posterior uses it: replica i
+    draws the same parameter set in every arm (--posterior none: the scenario's values).
 
     Prints each arm's resurgence probability, its difference from the baseline with a
     paired 95% interval, and the differences in members and reported attacks at the
@@ -92,6 +97,7 @@ def compare_command(
     spec = load_scenario(scenario)
     definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
     arms = _arms(spec, list(policy))
+    drawn, parameters = choose_posterior(scenario, posterior)
     out = out or default_out(scenario, "compare")
     store.prepare_run_dir(out)
 
@@ -117,6 +123,7 @@ def compare_command(
                     workers=workers,
                     chunk_size=chunk_size,
                     progress=lambda n, task=task: bar.advance(task, n),
+                    posterior=drawn,
                 )
             )
             bar.remove_task(task)
@@ -126,6 +133,7 @@ def compare_command(
     comparison.arms.to_parquet(out / "arms.parquet", index=False)
     comparison.trajectories.to_parquet(out / "trajectories.parquet", index=False)
     _print(comparison, definition, spec.scenario.title, replicas, seed)
+    console.print(parameters[0].upper() + parameters[1:])
     store.write_json_atomic(
         out / store.MANIFEST,
         {
@@ -136,6 +144,8 @@ def compare_command(
             "scenario": spec.scenario.name,
             "arms": [{"name": a.name, "policies": [p.name for p in a.policies]} for a in arms],
             "seed": seed,
+            "parameters": parameters,
+            "posterior": drawn.source if drawn else None,
             "replicas": replicas,
             "months": len(month_labels),
             "chunk_size": chunk_size,

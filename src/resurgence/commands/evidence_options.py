@@ -15,6 +15,7 @@ from resurgence.engine.compile import Model, with_posterior
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import builtin_evidence
 from resurgence.months import parse_month
+from resurgence.posterior import Posterior
 
 EvidenceFile = Annotated[
     Path | None,
@@ -52,13 +53,14 @@ def check_month(option: str, value: str | None) -> None:
         raise ResurgenceError(f"{option}: {exc}") from None
 
 
-def attach_posterior(model: Model, scenario: str, given: str | None) -> tuple[Model, str]:
-    """The model with the chosen posterior, and a sentence saying which one it is."""
+def choose_posterior(scenario: str, given: str | None) -> tuple[Posterior | None, str]:
+    """The posterior a command uses (the option's file, 'none', or the builtin scenario's
+    own) and a sentence saying which, for the command's output and manifest."""
     if given is not None and given.lower() == "none":
-        return model, "parameters: the scenario's values (no posterior)"
+        return None, "parameters: the scenario's values (no posterior)"
     path = Path(given) if given is not None else posteriors.builtin_posterior(scenario)
     if path is None:
-        return model, "parameters: the scenario's values (no posterior)"
+        return None, "parameters: the scenario's values (no posterior)"
     posterior = posteriors.load(path)
     until = posterior.meta.get("until", "?")
     where = "the builtin posterior" if given is None else f"posterior {path}"
@@ -66,7 +68,13 @@ def attach_posterior(model: Model, scenario: str, given: str | None) -> tuple[Mo
         f"parameters: {where}, calibrated on evidence to {until} "
         f"({len(posterior.weights):,} draws of {', '.join(posterior.names)})"
     )
-    return with_posterior(model, posterior), sentence
+    return posterior, sentence
+
+
+def attach_posterior(model: Model, scenario: str, given: str | None) -> tuple[Model, str]:
+    """The model with the chosen posterior, and a sentence saying which one it is."""
+    posterior, sentence = choose_posterior(scenario, given)
+    return (model if posterior is None else with_posterior(model, posterior)), sentence
 
 
 def skipped_table(skipped: pd.DataFrame) -> Table | None:

@@ -121,6 +121,7 @@ def test_the_report_of_a_run_holds_its_charts_and_header(run_dir):
         str(manifest["seed"]),
         f"resurgence {manifest['version']}",
         manifest["resurgence"]["definition_text"],
+        "the builtin posterior, calibrated on evidence to 2022-12",  # which parameters
     ):
         assert text in page, text
     assert "Prison releases at the takeover" in page  # the events, marked and listed

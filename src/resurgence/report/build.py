@@ -870,6 +870,8 @@ def _meta(manifest: dict, kind: str, ctx: Context) -> list[tuple[str, str]]:
     meta.append(("date", str(manifest.get("created", "?"))))
     if manifest.get("scenario_hash"):
         meta.append(("scenario hash", str(manifest["scenario_hash"])))
+    if manifest.get("parameters"):
+        meta.append(("parameters", str(manifest["parameters"]).removeprefix("parameters: ")))
     if kind == "sensitivity":
         meta.append(("method", str(manifest.get("method", "?"))))
     return meta

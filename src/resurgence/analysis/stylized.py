@@ -9,7 +9,11 @@ Each estimator is the one the published fact was measured with, or a well-kept e
   lambda(t) = mu + n beta sum_i exp(-beta (t - t_i)), fitted by maximum likelihood with
   scipy (the `tick` library, the usual choice, does not install on Python 3.11 with numpy
   2). Returns the branching ratio n (the share of events triggered by earlier events, in
-  a stationary process) and the decay beta.
+  a stationary process) and the decay beta. `fit_hawkes_varying`: the same with a
+  background piecewise constant over pieces of a given length (the excitation's n and
+  beta shared), the background profiled out in closed-form terms; a constant background
+  reads slow changes of the rate as excitation. With either, a kernel as slow as the
+  background's changes cannot be told apart from them (see its docstring and the tests).
 * `fit_progress`: the progress curve of Johnson et al. (2011), tau_n = tau_1 n^(-b), by
   least squares on log tau_n against log n; `progress_relation` regresses b on
   log10 tau_1 across groups.
@@ -253,6 +257,13 @@ def fit_hawkes_varying(
     then measured by the clustering of events within weeks. Lewis et al. (2012) likewise
     let the background of violence in Iraq change over time and the self-excitation act
     on short time-scales.
+
+    The pieces must be long next to the kernel: pieces as short as its mean delay take up
+    the excitation itself (n near 0 on a constant background), and even pieces many times
+    longer take up some of it when events are few (n biased down), while changes of the
+    background within a piece are still read as excitation (n biased up). Separating
+    contagion from background changes on the same time-scale needs a model of those
+    changes (Mohler 2013, Ann. Appl. Stat. 7:1525).
 
     The background is profiled out: for given (n, beta) the excited intensity at each event
     depends only on earlier events, and each piece's rate maximises the likelihood in

@@ -124,7 +124,8 @@ def discover_command(
     """Scenario discovery: the combinations of conditions in which a resurgence is likely.
 
     Samples the parameters of the scenario's conditions of resurgence (a Latin hypercube
-    over their plausible ranges), runs a few replicas of each set on common random
+    over their plausible ranges; the others keep the scenario's values, no posterior),
+    runs a few replicas of each set on common random
     numbers, marks the sets whose resurgence probability is at least --likely, and runs
     PRIM (the EMA Workbench's) to find boxes of parameter limits where such sets are
     dense. Prints each box (its limits, the condition of each parameter, coverage and

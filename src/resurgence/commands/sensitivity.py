@@ -91,7 +91,8 @@ def sensitivity_command(
     bootstrap intervals).
 
     Every parameter of the scenario's [conditions] varies uniformly over its plausible
-    range; each parameter set runs --replicas replicas on common random numbers. Writes
+    range, the others keep the scenario's values (no posterior: the design explores the
+    ranges); each parameter set runs --replicas replicas on common random numbers. Writes
     sensitivity.parquet (the indices), samples.parquet (the parameter sets and their
     outputs) and manifest.json to the output directory.
 

@@ -39,8 +39,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
+from resurgence.posterior import builtin_posterior, load
 from resurgence.scenario import load_scenario
 
 DOC = Path(__file__).with_name("model.md")
@@ -386,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     text = args.doc.read_text(encoding="utf-8")
 
     scenario = load_scenario(SCENARIO)
-    model = compile_model(scenario)
+    # The default run: with the posterior `resurgence run isk` uses.
+    model = with_posterior(compile_model(scenario), load(builtin_posterior("isk")))
     ds = run(model, REPLICAS, seed=SEED, workers=WORKERS)
     afghan = [r.name for r in scenario.regions if r.country == "Afghanistan"]
     pub, source = published(args.evidence)

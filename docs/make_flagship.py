@@ -30,12 +30,16 @@ from resurgence.analysis.resurgence import (
     wilson_interval,
 )
 from resurgence.analysis.sensitivity import engine_evaluator, problem_from_scenario, run_sensitivity
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
+from resurgence.posterior import builtin_posterior, load
 from resurgence.scenario import load_policy, load_scenario, policy_names
 
 OUT = Path(__file__).with_name("flagship.md")
 SEED = 20240101
+# Sections 1 and 3 use the posterior `resurgence run isk` uses; sections 2 explore the
+# conditions' parameters over their ranges around the scenario's values.
+POSTERIOR = load(builtin_posterior("isk"))
 BUDGETS = {
     "full": {
         "run": 10000,
@@ -71,7 +75,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def probability_by_horizon(scenario, definition, budget) -> tuple[list[str], dict]:
-    model = compile_model(scenario)
+    model = with_posterior(compile_model(scenario), POSTERIOR)
     ensemble = run(model, budget["run"], SEED, workers=2)
     prob, curve = resurgence_probability(ensemble, definition)
     n = prob.replicas
@@ -108,7 +112,8 @@ def policies(scenario, definition, budget) -> list[str]:
         Arm(name, [load_policy(name, scenario)]) for name in policy_names(scenario)
     ]
     outcomes = [
-        run_arm(scenario, arm, budget["compare"], SEED, definition, workers=2) for arm in arms
+        run_arm(scenario, arm, budget["compare"], SEED, definition, workers=2, posterior=POSTERIOR)
+        for arm in arms
     ]
     months = [str(m) for m in range(outcomes[0].series["members"].shape[1])]
     comparison = summarise_arms(outcomes, months)
@@ -281,8 +286,9 @@ def assumptions(scenario, model, top: list[str]) -> list[str]:
         "",
         "Two assumptions outside the parameters matter as much: the definition of a "
         "resurgence (the table of definitions above), and the model's fit to the published "
-        "figures, which is not calibrated yet (`docs/model.md`, section 10 sets the default "
-        "run beside the UN's and IS's counts of 2021 and 2022).",
+        "figures: the four free parameters are calibrated on the evidence to 2022-12, whose "
+        "six usable rows leave the posterior wide (`docs/calibration.md`; `docs/model.md`, "
+        "section 10 sets the default run beside the UN's and IS's counts of 2021 and 2022).",
     ]
 
 
@@ -318,7 +324,10 @@ def main(argv: list[str] | None = None) -> None:
         "The scenario models the group's latent state (members, money, cohesion, posture) "
         "under the dated timeline of 2021-2024 (`resurgence show isk`); from 2024 on, the "
         "baseline holds the conditions of early 2024 constant: nothing in it assumes a "
-        "policy change.",
+        "policy change. Sections 1 and 3 draw each replica's free parameters from the "
+        "posterior calibrated on the published evidence to 2022-12, as `resurgence run isk` "
+        "does; section 2 varies the conditions' parameters over their ranges around the "
+        "scenario's values.",
         "",
         "## 1. How likely is a resurgence?",
         "",

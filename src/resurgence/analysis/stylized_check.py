@@ -36,6 +36,7 @@ from resurgence.analysis import stylized as st
 from resurgence.engine.compile import Model, compile_model
 from resurgence.engine.run import run
 from resurgence.processes.ending import CAUSES
+from resurgence.processes.operations import excitation_terms
 from resurgence.scenario import load_scenario
 
 FAMILY = (
@@ -138,11 +139,23 @@ def single_attack_deaths(ds) -> tuple[np.ndarray, np.ndarray]:
 
 def event_times(ds, params: dict, replica: int, rng: np.random.Generator) -> np.ndarray:
     """Days of the attacks of one replica: a Hawkes cluster process consistent in
-    expectation with its monthly attack counts (see the module's docstring)."""
-    n = float(params["operations.excitation"][replica])
+    expectation with its monthly attack counts (see the module's docstring).
+
+    A month's count holds the month's immigrants, their offspring, and the offspring
+    carried over from earlier months' attacks. The immigrant rate is what is left of the
+    count once the carried-over offspring are taken out (the engine's own recursion over
+    the past counts, `operations.excitation_terms`), so the simulated times do not count
+    the earlier months' excitation a second time as background."""
+    n_all, w_all, a1_all, d_all = excitation_terms(params)
+    n, w, a1, d = (float(np.asarray(x)[replica]) for x in (n_all, w_all, a1_all, d_all))
     half = float(params["operations.excitation_half_life"][replica]) * 7.0  # days
     monthly = ds.attacks.isel(replica=replica).sum(("region", "attack_type")).values
-    rate = (1.0 - n) * monthly / st.DAYS_PER_MONTH
+    carry = n * (1.0 - w) * float(monthly[0])  # a stationary past, as the engine starts
+    immigrants = np.empty(monthly.size)
+    for t, count in enumerate(monthly.astype(float)):
+        immigrants[t] = max(count * (1.0 - n * w) - carry, 0.0)
+        carry = d * carry + n * a1 * count
+    rate = immigrants / st.DAYS_PER_MONTH
     return st.hawkes_times(rng, rate, n, np.log(2.0) / half, period=st.DAYS_PER_MONTH)
 
 

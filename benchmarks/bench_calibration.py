@@ -32,10 +32,6 @@ Writes the printed report to benchmarks/RESULTS_calibration.md (`--results` to c
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -43,6 +39,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+from machine import header_lines
 
 SCENARIO = "isk"
 UNTIL = "2022-12"
@@ -72,36 +69,19 @@ example:
 
 def machine() -> list[str]:
     import elfi
+    import numpy as np
+    import pandas as pd
 
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     try:
         import pyabc
 
         pyabc_version = pyabc.__version__
     except Exception as exc:  # any failure to import is reported
         pyabc_version = f"not importable ({type(exc).__name__})"
-    import pandas as pd
-
-    return [
-        f"- Date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}",
-        f"- Command: `{shlex.join([sys.executable, *sys.argv])}`",
-        f"- CPU: {cpu}",
-        f"- Cores: {os.cpu_count()} logical, {usable} usable by this process",
-        f"- Load average before the run (1, 5, 15 min): {load}",
-        f"- Python: {platform.python_version()}; numpy {np.__version__}; pandas "
-        f"{pd.__version__}; ELFI {elfi.__version__}; pyabc {pyabc_version}",
-        f"- OS: {platform.platform()}",
-    ]
+    return header_lines(
+        f"numpy {np.__version__}; pandas {pd.__version__}; ELFI {elfi.__version__}; "
+        f"pyabc {pyabc_version}"
+    )
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> list[float]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import platform
 import resource
 import shlex
@@ -27,6 +26,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from machine import cores, cpu_name
 
 SCENARIO = "isk"
 MONTHS = 60
@@ -321,19 +322,9 @@ def machine() -> dict[str, str]:
     import numpy as np
     import xarray as xr
 
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     return {
-        "CPU": cpu,
-        "Cores": f"{os.cpu_count()} logical, {usable} usable by this process",
+        "CPU": cpu_name(),
+        "Cores": cores(),
         "Python": f"{platform.python_version()} ({platform.python_implementation()})",
         "numpy": np.__version__,
         "xarray": xr.__version__,

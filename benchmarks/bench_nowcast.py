@@ -18,14 +18,11 @@ Writes the printed report to benchmarks/RESULTS_nowcast.md (`--results` to chang
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
-import shlex
 import statistics
-import sys
 import time
 from pathlib import Path
+
+from machine import header_lines
 
 SCENARIO = "isk"
 MONTHS = 60
@@ -45,26 +42,7 @@ example:
 def machine() -> list[str]:
     import numpy as np
 
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return [
-        f"- Date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}",
-        f"- Command: `{shlex.join([sys.executable, *sys.argv])}`",
-        f"- CPU: {cpu}",
-        f"- Cores: {os.cpu_count()} logical, {usable} usable by this process",
-        f"- Load average before the run (1, 5, 15 min): {load}",
-        f"- Python: {platform.python_version()}; numpy {np.__version__}",
-        f"- OS: {platform.platform()}",
-    ]
+    return header_lines(f"numpy {np.__version__}")
 
 
 def main(argv: list[str] | None = None) -> None:

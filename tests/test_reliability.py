@@ -1138,10 +1138,10 @@ def cli_message(args: list[str], path: Path, bad: BadFile) -> str:
 
 
 def printed(message: str) -> str:
-    """The line the CLI prints for a message, as rich renders it (commands/common.py). Rich
-    turns the emoji codes ':100:' and ':1234:' into emoji, so an error on line 100 reads
-    'FILE💯 ...'; test_an_error_on_line_100_is_printed_as_written documents that."""
-    console = Console(file=io.StringIO(), width=120)
+    """The line the CLI prints for a message, as rich renders it with the CLI's consoles
+    (commands/common.py: no emoji codes, so an error on line 100 reads 'FILE:100: ...';
+    test_an_error_on_line_100_is_printed_as_written checks that)."""
+    console = Console(file=io.StringIO(), width=120, emoji=False)
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return console.file.getvalue().rstrip("\n")
 

@@ -33,7 +33,7 @@ from resurgence.commands.common import (
 )
 from resurgence.commands.compare import compare_command
 from resurgence.commands.discover import discover_command
-from resurgence.commands.evidence_options import PosteriorFile
+from resurgence.commands.evidence_options import PosteriorFile, say_parameters
 from resurgence.commands.ingest import ingest_command
 from resurgence.commands.measurement import backtest_command, forecast_command, nowcast_command
 from resurgence.commands.report import report_command, write_and_say
@@ -198,7 +198,7 @@ def _print_result(result) -> None:
         f"{m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}"
         + (f", policies: {', '.join(m['policies'])}" if m["policies"] else "")
     )
-    console.print(m["parameters"][0].upper() + m["parameters"][1:])
+    say_parameters(m["parameters"])
     console.print(f"Resurgence: {p.definition.describe()}")
     console.print(
         f"  probability [bold]{p.estimate:.3f}[/]  95% CI [{p.low:.3f}, {p.high:.3f}]  "

@@ -28,7 +28,7 @@ from resurgence.commands.common import (
     errors,
     handles_errors,
 )
-from resurgence.commands.evidence_options import PosteriorFile, choose_posterior
+from resurgence.commands.evidence_options import PosteriorFile, choose_posterior, say_parameters
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range
 from resurgence.scenario import load_policy, load_scenario, policy_names
@@ -133,7 +133,7 @@ def compare_command(
     comparison.arms.to_parquet(out / "arms.parquet", index=False)
     comparison.trajectories.to_parquet(out / "trajectories.parquet", index=False)
     _print(comparison, definition, spec.scenario.title, replicas, seed)
-    console.print(parameters[0].upper() + parameters[1:])
+    say_parameters(parameters)
     store.write_json_atomic(
         out / store.MANIFEST,
         {

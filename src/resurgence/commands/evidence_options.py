@@ -71,6 +71,11 @@ def choose_posterior(scenario: str, given: str | None) -> tuple[Posterior | None
     return posterior, sentence
 
 
+def say_parameters(sentence: str) -> None:
+    """Print which parameters a command used, as a sentence."""
+    console.print(sentence[0].upper() + sentence[1:])
+
+
 def attach_posterior(model: Model, scenario: str, given: str | None) -> tuple[Model, str]:
     """The model with the chosen posterior, and a sentence saying which one it is."""
     posterior, sentence = choose_posterior(scenario, given)

@@ -19,6 +19,7 @@ from resurgence.commands.evidence_options import (
     check_month,
     evidence_path,
     print_skipped,
+    say_parameters,
 )
 from resurgence.engine.compile import compile_model
 from resurgence.errors import ResurgenceError
@@ -101,7 +102,7 @@ def nowcast_command(
         f"Nowcast of {model.name} from {len(resolved.rows)} evidence rows of {path}, "
         f"{model.start} to {model.months[last]}, {particles:,} particles, seed {seed}"
     )
-    console.print(parameters[0].upper() + parameters[1:])
+    say_parameters(parameters)
     print_skipped(resolved.skipped)
     with _bar("filtering", last + 1) as bar:
         result = nowcast(
@@ -199,7 +200,7 @@ def forecast_command(
         f"Forecast of {model.name} from {origin}, {months} months, conditioned on "
         f"{len(resolved.rows)} evidence rows of {path}; {particles:,} particles, seed {seed}"
     )
-    console.print(parameters[0].upper() + parameters[1:])
+    say_parameters(parameters)
     last = min(at + months, model.n_months - 1)
     with _bar("forecasting", last + 1) as bar:
         summary = forecast(
@@ -294,7 +295,7 @@ def backtest_command(
         f"Backtest of {model.name}: origins from {train_until} every {step} months, horizon "
         f"{horizon}, {len(resolved.rows)} evidence rows of {path}; {particles:,} particles"
     )
-    console.print(parameters[0].upper() + parameters[1:])
+    say_parameters(parameters)
     with _bar("backtesting", resolved.last_month) as bar:
         result = backtest(
             model,

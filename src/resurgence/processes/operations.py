@@ -20,6 +20,7 @@ power-law tail), and the month's deaths by region are recorded.
 
 import numpy as np
 
+from resurgence.limits import MAX_LEVEL
 from resurgence.processes.base import Parameter, Process, binomial
 from resurgence.processes.posture import cell_ratio
 
@@ -278,7 +279,9 @@ def monthly_deaths(state, p, rng, counts: np.ndarray) -> np.ndarray:
             .astype(np.int64)
             .reshape(counts.shape)
         )
-    return deaths
+    # Deaths are a count of persons: bounded like every level (MAX_LEVEL), so that a
+    # month at the corners of the parameters' ranges cannot overflow the stored int32.
+    return np.minimum(deaths, int(MAX_LEVEL))
 
 
 def step(state, p, rng, model) -> None:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic import Strict as PydanticStrict
 
+from resurgence.limits import MAX_LEVEL, MAX_MEMBERS
 from resurgence.months import parse_month
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -52,8 +53,6 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 Exact = PydanticStrict()
 Finite = Annotated[float, Exact, AfterValidator(_finite)]
 Unit01 = Annotated[float, Exact, Field(ge=0.0, le=1.0)]
-MAX_LEVEL = 1e9  # bound of unbounded levels (treasury in USD thousand, pressures): no overflow
-MAX_MEMBERS = 10_000_000  # members of one group or faction in one region
 
 
 class Strict(BaseModel):

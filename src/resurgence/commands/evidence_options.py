@@ -22,7 +22,7 @@ EvidenceFile = Annotated[
     typer.Option(
         "--evidence",
         "-e",
-        help="Evidence CSV (see docs/evidence.md; default: the builtin scenario's own).",
+        help="Evidence CSV (format: docs/calibration.md; default: the builtin scenario's own).",
     ),
 ]
 PosteriorFile = Annotated[

@@ -307,3 +307,54 @@ def test_drivers_give_the_expected_attacks_of_the_operations_process(isk):
         if t in (0, 10, 20, 29):
             drawn = p.state.attacks.sum(axis=(1, 2)).mean()
             assert abs(f["expected"].mean() / drawn - 1) < 0.05, (t, f["expected"].mean(), drawn)
+
+
+# ---------------------------------------------------------------- review cases
+
+
+def test_a_bad_or_foreign_posterior_is_refused(tmp_path, isk):
+    from resurgence import posterior as posteriors
+    from resurgence.engine.compile import with_posterior
+
+    good = posteriors.load(posteriors.builtin_posterior("isk"))
+    frame = good.frame()
+    frame.loc[0, "operations.attack_rate"] = np.nan
+    frame.to_parquet(tmp_path / "nan.parquet")
+    with pytest.raises(ResurgenceError, match="not numbers"):
+        posteriors.load(tmp_path / "nan.parquet")
+    foreign = posteriors.Posterior(good.names, good.values, good.weights, {"scenario": "other"})
+    with pytest.raises(ResurgenceError, match="calibrated for scenario 'other'"):
+        with_posterior(compile_model(isk), foreign)
+
+
+def test_forecast_past_the_scenario_end_covers_every_month_asked(tmp_path):
+    out = tmp_path / "f"
+    result = runner.invoke(
+        app, ["forecast", "isk", "--from", "2026-11", "--months", "4", "-n", "100", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    months = sorted(pd.read_parquet(out / "summary.parquet")["month"].unique())
+    assert months == ["2026-12", "2027-01", "2027-02", "2027-03"]
+
+
+def test_nowcast_of_one_month_and_a_bad_until(tmp_path):
+    path = _write(tmp_path / "one.csv", [_row("2021-08", "2021-08", "attacks_claimed", 5)])
+    one = runner.invoke(app, ["nowcast", "isk", "-e", path, "-n", "100", "-o", str(tmp_path / "n")])
+    assert one.exit_code == 0, one.output
+    bad = runner.invoke(app, ["nowcast", "isk", "--until", "2021-13", "-o", str(tmp_path / "m")])
+    assert bad.exit_code == 2 and "--until" in bad.output
+
+
+def test_backtest_baselines_ignore_rows_the_model_cannot_use(isk, tmp_path):
+    """Another actor's figures must not feed the focal group's baselines."""
+    model = compile_model(isk, n_months=12)
+    rows = [
+        _row(add_months(model.start, t), add_months(model.start, t), "attacks_recorded", 30)
+        for t in range(12)
+    ]
+    rows.append(_row("2021-10", "2021-10", "attacks_recorded", 100_000, actor="imu"))
+    table = read_evidence(_write(tmp_path / "e.csv", rows))
+    resolved = resolve(table, isk, model)
+    result = backtest(model, table, resolved.rows, 5, 3, particles=100, seed=1, step=3)
+    rolling = result.scores[result.scores["method"] == "rolling_mean"]
+    assert (rolling["median"] < 100).all(), rolling["median"].tolist()

@@ -99,12 +99,16 @@ def load(path: Path | str) -> Posterior:
         raise ResurgenceError(
             f"{path}: not a posterior file: it needs a '{WEIGHT}' column and parameter columns"
         )
-    weights = frame[WEIGHT].to_numpy(dtype=np.float64)
-    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
-        raise ResurgenceError(f"{path}: the weights must be finite, >= 0 and not all 0")
+    numbers = frame.apply(pd.to_numeric, errors="coerce")
+    for column in frame.columns:
+        if not np.isfinite(numbers[column].to_numpy(dtype=np.float64)).all():
+            raise ResurgenceError(f"{path}: column {column!r} holds values that are not numbers")
+    weights = numbers[WEIGHT].to_numpy(dtype=np.float64)
+    if not ((weights >= 0).all() and weights.sum() > 0):
+        raise ResurgenceError(f"{path}: the weights must be >= 0 and not all 0")
     raw = (table.schema.metadata or {}).get(META_KEY)
     meta = json.loads(raw) if raw else {}
-    values = frame[list(names)].to_numpy(dtype=np.float64)
+    values = numbers[list(names)].to_numpy(dtype=np.float64)
     return Posterior(names, values, weights, meta, str(path))
 
 

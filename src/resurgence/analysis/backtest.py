@@ -5,10 +5,10 @@ training month, every `step` months), the filtered particles are forked and proj
 `horizon` months; every row that starts after the origin and ends within the horizon is
 a target, scored for the model by the CRPS and by the coverage of its 50% and 80%
 intervals (`scoring.py`). The baselines (`baselines.py`) are fitted at each origin on the
-rows of the same measure and area that end at or before it, so model and baselines see
-the same training data. Targets are count figures printed as one number; a target no
-baseline can be fitted for (no earlier figure of its measure and area) is left out for
-every method and counted.
+rows of the same measure, area and actor that the model can use and that end at or
+before it, so model and baselines see the same training data. Targets are count figures
+printed as one number; a target no baseline can be fitted for (no earlier figure of its
+measure and area) is left out for every method and counted.
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ class Backtest:
     unscored: pd.DataFrame  # targets left out, with the reason
 
 
-def _area(frame: pd.DataFrame) -> pd.Series:
-    return frame["region"].where(frame["region"] != "", frame["country"])
-
-
 def backtest(
     model: Model,
     evidence: pd.DataFrame,
@@ -59,7 +55,6 @@ def backtest(
     engine = Engine(model, rows, seed)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 6000)))
     p = engine.start(particles)
-    areas = _area(evidence)
     scored, unscored = [], []
     for t in range(last):
         engine.advance(p, t)
@@ -77,7 +72,7 @@ def backtest(
                 start = p.take(systematic(p.weights(), rng))
                 _, q = project(model, start, t + 1, max(r.end for r in targets), seed, targets)
                 for j, target in enumerate(targets):
-                    outcome = _score_target(model, evidence, areas, target, t, q.figures[:, j], rng)
+                    outcome = _score_target(model, evidence, rows, target, t, q.figures[:, j], rng)
                     (scored if isinstance(outcome, list) else unscored).append(outcome)
         if p.ess() < particles / 2:
             p = p.take(systematic(p.weights(), rng))
@@ -88,15 +83,23 @@ def backtest(
     return Backtest(scores, table, pd.DataFrame(unscored, columns=["origin", "target", "reason"]))
 
 
-def _score_target(model, evidence, areas, target: Row, origin: int, samples, rng):
-    """The target's scores for the model and each baseline, or (origin, target, reason)."""
+def _score_target(model, evidence, rows: list[Row], target: Row, origin: int, samples, rng):
+    """The target's scores for the model and each baseline, or (origin, target, reason).
+
+    The baselines train on the rows the model can use too (resolved against the scenario)
+    of the target's measure, area and actor that end at or before the origin, so both see
+    the same training data."""
     month = model.months[origin]
     row = evidence.iloc[target.index]
-    train = evidence[
-        (evidence["measure"] == target.measure)
-        & (areas == areas.iloc[target.index])
-        & (evidence["period_end"].map(lambda m: m <= month))
+    same = [
+        r.index
+        for r in rows
+        if r.measure == target.measure
+        and r.unit == target.unit
+        and np.array_equal(r.regions, target.regions)
+        and r.end <= origin
     ]
+    train = evidence.iloc[same]
     try:
         baselines = fit_baselines(train, measure=target.measure, origin=month)
     except ValueError as exc:

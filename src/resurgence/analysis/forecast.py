@@ -5,7 +5,8 @@ state; events after it still happen in the projection). Without evidence up to t
 origin the filter has nothing to weigh and the forecast is the model's own prediction.
 The output has the summary schema of `resurgence run`, for the projected months, with one
 variable per measure of the evidence's observation models (`attacks_claimed`,
-`attacks_recorded`, `fighters`, and `fatalities` where the engine records deaths).
+`attacks_recorded`, `fighters` (a monthly estimate of the members, with the estimate's
+log-normal error), and `fatalities`).
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ def measure_series(
         if measure.source not in out:
             continue
         values = observe.monthly(measure, out, params, rng).sum(axis=2)
-        series["fighters" if measure.kind == "estimate" else name] = values
+        if measure.kind == "estimate":  # an analyst's estimate of each month: with its error
+            sd = params["observe.fighters_log_sd"][:, None]
+            values = values * np.exp(sd * rng.standard_normal(values.shape))
+            name = "fighters"
+        series[name] = values
     return series
 
 

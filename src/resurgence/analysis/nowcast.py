@@ -8,7 +8,8 @@ in expected attacks by cause (`drivers.py`). The split is per particle along its
 path (each particle carries last month's factors through resampling), averaged with the
 filter's weights; what the evidence itself changes (reweighting the particles) is a
 separate `revision` column, so the parts plus the revision add up to the change in the
-filtered mean.
+filtered mean. After resampling, the change is counted from the resampled particles'
+mean, so resampling noise does not show as revision.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def nowcast(
             index = systematic(w, resample_rng)
             p = p.take(index)
             current = {k: v[index] for k, v in current.items()}
+            mean_now = float(current["expected"].mean())  # the resampled particles' mean
         previous, before_mean = current, mean_now
         if progress:
             progress(1)

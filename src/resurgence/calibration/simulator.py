@@ -18,8 +18,8 @@ from resurgence.evidence.load import Row
 MEASURE_STREAM, ROW_STREAM = 1000, 2000  # spawn keys beyond those of the engine's streams
 
 
-def stream(seed: int, key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, key)))
+def stream(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, *key)))
 
 
 def row_values(
@@ -38,7 +38,7 @@ def row_values(
         measure = observe.MEASURES[row.measure]
         key = (row.measure, row.unit)
         if key not in series:
-            rng = stream(seed, MEASURE_STREAM + 10 * names.index(row.measure) + row.unit)
+            rng = stream(seed, MEASURE_STREAM, names.index(row.measure), row.unit)
             series[key] = observe.monthly(measure, out, params, rng, row.unit)
         values[:, r] = observe.period_value(
             measure,
@@ -46,7 +46,7 @@ def row_values(
             slice(row.start, row.end + 1),
             row.regions,
             params,
-            stream(seed, ROW_STREAM + row.index),
+            stream(seed, ROW_STREAM, row.index),
         )
     return values
 

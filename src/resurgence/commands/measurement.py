@@ -92,9 +92,11 @@ def nowcast_command(
     """
     from resurgence.analysis.nowcast import nowcast
 
+    check_month("--until", until)
     spec, model, parameters, path, table = _prepare(scenario, evidence, posterior, None)
     resolved = resolve(table, spec, model, until=until)
     if not resolved.rows:
+        print_skipped(resolved.skipped)
         raise ResurgenceError(f"{path}: no evidence row the model can use")
     last = _offset(model, "--until", until) if until else resolved.last_month
     out = out or default_out(scenario, "nowcast")
@@ -140,6 +142,8 @@ def _print_bands(bands) -> None:
 
 
 def _print_decomposition(split) -> None:
+    if split.empty:  # one month: no change to split
+        return
     table = Table(
         title="Change in expected attacks a month, by cause (LMDI; revision = evidence)",
         title_justify="left",
@@ -180,7 +184,8 @@ def forecast_command(
 ) -> None:
     """Forecast from an origin month: filter the evidence up to it, then project.
 
-    The scenario's events before and after the origin apply. Writes summary.parquet (the
+    The scenario's events before and after the origin apply; months past the scenario's
+    end keep its last conditions, as `run --months` does. Writes summary.parquet (the
     schema of `resurgence run`, for the forecast months, with attacks_claimed,
     attacks_recorded and fighters among its variables) and manifest.json to --out.
 
@@ -194,6 +199,10 @@ def forecast_command(
 
     spec, model, parameters, path, table = _prepare(scenario, evidence, posterior, None)
     at = _offset(model, "--from", origin)
+    if at + months >= model.n_months:  # past the scenario's end: its last conditions hold
+        spec, model, parameters, path, table = _prepare(
+            scenario, evidence, posterior, at + months + 1
+        )
     resolved = resolve(table, spec, model, until=origin)
     out = out or default_out(scenario, "forecast")
     console.print(

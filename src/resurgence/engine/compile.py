@@ -299,6 +299,12 @@ def with_posterior(model: Model, posterior: Posterior) -> Model:
     own digest beside it, so a resumed run cannot mix posteriors.
     """
     where = posterior.source or "posterior"
+    fitted = posterior.meta.get("scenario")
+    if fitted is not None and fitted != model.name:
+        raise ResurgenceError(
+            f"{where}: calibrated for scenario {fitted!r}, not {model.name!r}; "
+            "calibrate this scenario (`resurgence calibrate`) or say --posterior none"
+        )
     for j, name in enumerate(posterior.names):
         spec = model.parameters.get(name)
         if spec is None or spec.regional:
@@ -306,7 +312,7 @@ def with_posterior(model: Model, posterior: Posterior) -> Model:
                 f"{where}: {name!r} is not a scalar parameter of scenario {model.name}"
             )
         values = posterior.values[:, j]
-        if values.min() < spec.low or values.max() > spec.high:
+        if not np.isfinite(values).all() or values.min() < spec.low or values.max() > spec.high:
             raise ResurgenceError(
                 f"{where}: draws of {name} leave its range [{spec.low:g}, {spec.high:g}]"
             )

@@ -176,7 +176,9 @@ def resolve(
                 unit,
                 low,
                 high,
-                f"{row.measure} {period} {row.country or row.region}".strip(),
+                " ".join(
+                    x for x in (row.measure, period, row.region or row.country, row.actor) if x
+                ),
             )
         )
     frame = pd.DataFrame(skipped, columns=["line", "measure", "period", "reason"])

@@ -161,6 +161,15 @@ def monthly(
     return thin(latent, params[measure.rate], params[measure.concentration], rng)
 
 
+def estimate_error(
+    params: dict[str, np.ndarray], rng: np.random.Generator, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Multiplicative log-normal error of an analyst's estimate, exp(fighters_log_sd * Z),
+    for an array of `shape` whose first axis is the replica."""
+    sd = params["observe.fighters_log_sd"].reshape((-1,) + (1,) * (len(shape) - 1))
+    return np.exp(sd * rng.standard_normal(shape))
+
+
 def period_value(
     measure: Measure,
     series: np.ndarray,
@@ -174,5 +183,4 @@ def period_value(
     area = series[:, months][:, :, regions].sum(axis=2)
     if measure.kind == "count":
         return area.sum(axis=1).astype(np.float64)
-    sd = params["observe.fighters_log_sd"]
-    return area.mean(axis=1) * np.exp(sd * rng.standard_normal(area.shape[0]))
+    return area.mean(axis=1) * estimate_error(params, rng, (area.shape[0],))

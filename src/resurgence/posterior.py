@@ -112,6 +112,24 @@ def load(path: Path | str) -> Posterior:
     return Posterior(names, values, weights, meta, str(path))
 
 
+def choose(scenario: str, given: str | None) -> tuple[Posterior | None, str]:
+    """The posterior a command uses (the option's file, 'none', or the builtin scenario's
+    own) and a sentence saying which, for the command's output and manifest."""
+    if given is not None and given.lower() == "none":
+        return None, "parameters: the scenario's values (no posterior)"
+    path = Path(given) if given is not None else builtin_posterior(scenario)
+    if path is None:
+        return None, "parameters: the scenario's values (no posterior)"
+    posterior = load(path)
+    until = posterior.meta.get("until", "?")
+    where = "the builtin posterior" if given is None else f"posterior {path}"
+    sentence = (
+        f"parameters: {where}, calibrated on evidence to {until} "
+        f"({len(posterior.weights):,} draws of {', '.join(posterior.names)})"
+    )
+    return posterior, sentence
+
+
 def builtin_posterior(scenario: str) -> Path | None:
     """The posterior shipped with a builtin scenario, if any."""
     path = Path(str(BUILTIN / f"{scenario}.parquet"))

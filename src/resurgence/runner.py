@@ -13,11 +13,11 @@ import pandas as pd
 
 from resurgence import __version__, store
 from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
-from resurgence.commands.evidence_options import attach_posterior
-from resurgence.engine.compile import Model, compile_model
+from resurgence.engine.compile import Model, compile_model, with_posterior
 from resurgence.engine.executors import executor
 from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
+from resurgence.posterior import choose
 from resurgence.scenario import builtin_scenarios, load_policy, load_scenario
 
 
@@ -61,9 +61,10 @@ def execute(
         raise ResurgenceError("--months must be at least 1")
     spec = load_scenario(scenario)
     layered = [load_policy(p, spec) for p in policies]
-    model, parameters = attach_posterior(
-        compile_model(spec, layered, n_months=months), scenario, posterior
-    )
+    drawn, parameters = choose(scenario, posterior)
+    model = compile_model(spec, layered, n_months=months)
+    if drawn is not None:
+        model = with_posterior(model, drawn)
     resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
 
     if resume and (out / store.MANIFEST).is_file():

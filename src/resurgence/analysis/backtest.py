@@ -21,13 +21,14 @@ import pandas as pd
 
 from resurgence import observe
 from resurgence.analysis.baselines import fit_baselines
-from resurgence.analysis.filtering import Engine, systematic
+from resurgence.analysis.filtering import Engine, resample_rng, systematic
 from resurgence.analysis.forecast import project
 from resurgence.analysis.scoring import score, summarise
 from resurgence.engine.compile import Model
 from resurgence.evidence.load import Row
 
 SAMPLES = 1000  # baseline samples per target
+BACKTEST_STREAM = 6000
 
 
 @dataclass
@@ -53,7 +54,7 @@ def backtest(
     last = max(r.end for r in rows)
     origins = set(range(train_until, last, step))
     engine = Engine(model, rows, seed)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 6000)))
+    rng = resample_rng(seed, BACKTEST_STREAM)  # ancestors and baseline samples
     p = engine.start(particles)
     scored, unscored = [], []
     for t in range(last):

@@ -22,7 +22,6 @@ import numpy as np
 from resurgence.engine.compile import Model
 from resurgence.engine.state import State
 from resurgence.processes import operations
-from resurgence.processes.posture import cell_ratio
 
 FACTORS = ("members", "money", "posture", "cohesion", "other")
 
@@ -36,8 +35,7 @@ def factors(state: State, p: dict[str, np.ndarray], model: Model) -> dict[str, n
     recent attacks (operations.py), so the product is exact."""
     by_region = state.members[:, 0, :].astype(np.float64)
     members = by_region.sum(axis=1)
-    posture = cell_ratio(state, p) ** p["operations.cell_capability"]
-    cohesion = 1.0 - p["operations.cohesion_weight"] * (1.0 - state.cohesion)
+    posture, cohesion = operations.capability_terms(state, p)
     experience = np.where(
         np.isnan(state.experience), p["operations.prior_experience"], state.experience
     )

@@ -30,13 +30,12 @@ from resurgence import observe
 from resurgence.analysis import drivers as attack_drivers
 from resurgence.calibration.distance import gaps
 from resurgence.engine.compile import Model
-from resurgence.engine.run import chunk_params, chunk_seed, initial_state, posterior_draws
+from resurgence.engine.run import chunk_params, chunk_streams, initial_state, posterior_draws
 from resurgence.engine.state import State
 from resurgence.engine.step import step
 from resurgence.evidence.load import Row
-from resurgence.processes import PROCESSES
 
-RESAMPLE_STREAM, OBSERVE_STREAM, ROW_STREAM = 4000, 4001, 4002
+RESAMPLE_STREAM, OBSERVE_STREAM = 4000, 4001  # spawn keys beyond the engine's streams
 
 
 @dataclass
@@ -80,6 +79,11 @@ class Particles:
 _FIELDS = dataclasses.fields(State)
 
 
+def resample_rng(seed: int, key: int = RESAMPLE_STREAM) -> np.random.Generator:
+    """The stream that draws a filter's ancestors."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, key)))
+
+
 def systematic(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Systematic resampling: ancestor indices with E[copies of i] = n * weights[i] and
     the lowest variance of the usual schemes (Douc, Cappe and Moulines 2005)."""
@@ -96,9 +100,7 @@ class Engine:
 
     def __init__(self, model: Model, rows: list[Row], seed: int, stream: int = 0):
         self.model, self.rows, self.seed = model, rows, seed
-        streams = chunk_seed(seed, stream).spawn(2 + len(PROCESSES))
-        self.event_rng = np.random.default_rng(streams[0])
-        self.process_rngs = [np.random.default_rng(s) for s in streams[2:]]
+        self.event_rng, _, self.process_rngs = chunk_streams(seed, stream)
         base = np.random.SeedSequence(seed, spawn_key=(stream, OBSERVE_STREAM))
         self.observe_rng, self.row_rng = (np.random.default_rng(s) for s in base.spawn(2))
 
@@ -137,8 +139,7 @@ class Engine:
             p.figures[:, r] += value
             if month == row.end and measure.kind == "estimate":
                 months = row.end - row.start + 1
-                sd = p.params["observe.fighters_log_sd"]
-                noise = np.exp(sd * self.row_rng.standard_normal(p.n))
+                noise = observe.estimate_error(p.params, self.row_rng, (p.n,))
                 p.figures[:, r] = p.figures[:, r] / months * noise
         return seen or None
 

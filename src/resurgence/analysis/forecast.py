@@ -71,8 +71,7 @@ def measure_series(
             continue
         values = observe.monthly(measure, out, params, rng).sum(axis=2)
         if measure.kind == "estimate":  # an analyst's estimate of each month: with its error
-            sd = params["observe.fighters_log_sd"][:, None]
-            values = values * np.exp(sd * rng.standard_normal(values.shape))
+            values = values * observe.estimate_error(params, rng, values.shape)
             name = "fighters"
         series[name] = values
     return series

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from resurgence.analysis import drivers
-from resurgence.analysis.filtering import Engine, Particles, systematic, weighted_quantiles
+from resurgence.analysis.filtering import (
+    Engine,
+    Particles,
+    resample_rng,
+    systematic,
+    weighted_quantiles,
+)
 from resurgence.engine.compile import Model
 from resurgence.evidence.load import Row
 
@@ -60,7 +66,7 @@ def nowcast(
     """Filter `particles` particles through the first `months` months (default: all)."""
     months = model.n_months if months is None else months
     engine = Engine(model, rows, seed)
-    resample_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 4000)))
+    ancestors_rng = resample_rng(seed)
     p = engine.start(particles)
     previous, before_mean = None, 0.0  # the split starts with the second month
     band_rows, split_rows, ess = [], [], []
@@ -86,7 +92,7 @@ def nowcast(
             band_rows.append((model.months[t], name, float(w @ values), *q))
         ess.append(p.ess())
         if ess[-1] < particles / 2:
-            index = systematic(w, resample_rng)
+            index = systematic(w, ancestors_rng)
             p = p.take(index)
             current = {k: v[index] for k, v in current.items()}
             mean_now = float(current["expected"].mean())  # the resampled particles' mean
@@ -94,6 +100,6 @@ def nowcast(
         if progress:
             progress(1)
     if p.logw.any():
-        p = p.take(systematic(p.weights(), resample_rng))
+        p = p.take(systematic(p.weights(), ancestors_rng))
     bands = pd.DataFrame(band_rows, columns=["month", "variable", "mean", "q10", "q50", "q90"])
     return Nowcast(bands, pd.DataFrame(split_rows), np.array(ess), p)

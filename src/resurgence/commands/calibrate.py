@@ -13,7 +13,7 @@ from rich.table import Table
 
 from resurgence import posterior as posteriors
 from resurgence.calibration.free import free_parameters
-from resurgence.calibration.simulator import row_values
+from resurgence.calibration.simulator import simulate_rows
 from resurgence.calibration.smc import Round, calibrate
 from resurgence.commands.common import DaskAddress, Workers, console, errors, handles_errors
 from resurgence.commands.evidence_options import (
@@ -23,7 +23,7 @@ from resurgence.commands.evidence_options import (
     print_skipped,
 )
 from resurgence.engine.compile import compile_model, with_posterior
-from resurgence.engine.run import chunk_params, posterior_draws, simulate_chunk
+from resurgence.engine.run import posterior_draws
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import read_evidence, resolve
 from resurgence.scenario import load_scenario
@@ -193,10 +193,8 @@ def _print_posterior(posterior, free) -> None:
 def _print_check(model, rows, posterior, seed: int, n: int = 1000) -> None:
     """Posterior predictive check: each row's printed figure against the model's figures
     under the posterior, so a row the model cannot reproduce is visible."""
-    fitted = with_posterior(model, posterior)
-    out = simulate_chunk(fitted, 0, n, seed, 0)
-    params = chunk_params(fitted, 0, n, None, posterior_draws(fitted, n, seed, 0))
-    values = row_values(fitted, rows, out, params, seed)
+    draws = posterior_draws(with_posterior(model, posterior), n, seed, 0)  # as `run` draws
+    values = simulate_rows(model, rows, draws, seed)
     table = Table(title="Evidence against the calibrated model (posterior predictive)")
     for column in ("row", "printed", "model median", "model 80%", "printed in 80%"):
         table.add_column(column, justify="right" if column != "row" else "left")

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from resurgence import __version__, store
+from resurgence import posterior as posteriors
 from resurgence.analysis.compare import Arm, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
 from resurgence.commands.common import (
@@ -28,7 +29,7 @@ from resurgence.commands.common import (
     errors,
     handles_errors,
 )
-from resurgence.commands.evidence_options import PosteriorFile, choose_posterior, say_parameters
+from resurgence.commands.evidence_options import PosteriorFile, say_parameters
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range
 from resurgence.scenario import load_policy, load_scenario, policy_names
@@ -97,7 +98,7 @@ def compare_command(
     spec = load_scenario(scenario)
     definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
     arms = _arms(spec, list(policy))
-    drawn, parameters = choose_posterior(scenario, posterior)
+    drawn, parameters = posteriors.choose(scenario, posterior)
     out = out or default_out(scenario, "compare")
     store.prepare_run_dir(out)
 

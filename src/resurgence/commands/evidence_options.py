@@ -15,7 +15,6 @@ from resurgence.engine.compile import Model, with_posterior
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import builtin_evidence
 from resurgence.months import parse_month
-from resurgence.posterior import Posterior
 
 EvidenceFile = Annotated[
     Path | None,
@@ -53,24 +52,6 @@ def check_month(option: str, value: str | None) -> None:
         raise ResurgenceError(f"{option}: {exc}") from None
 
 
-def choose_posterior(scenario: str, given: str | None) -> tuple[Posterior | None, str]:
-    """The posterior a command uses (the option's file, 'none', or the builtin scenario's
-    own) and a sentence saying which, for the command's output and manifest."""
-    if given is not None and given.lower() == "none":
-        return None, "parameters: the scenario's values (no posterior)"
-    path = Path(given) if given is not None else posteriors.builtin_posterior(scenario)
-    if path is None:
-        return None, "parameters: the scenario's values (no posterior)"
-    posterior = posteriors.load(path)
-    until = posterior.meta.get("until", "?")
-    where = "the builtin posterior" if given is None else f"posterior {path}"
-    sentence = (
-        f"parameters: {where}, calibrated on evidence to {until} "
-        f"({len(posterior.weights):,} draws of {', '.join(posterior.names)})"
-    )
-    return posterior, sentence
-
-
 def say_parameters(sentence: str) -> None:
     """Print which parameters a command used, as a sentence."""
     console.print(sentence[0].upper() + sentence[1:])
@@ -78,7 +59,7 @@ def say_parameters(sentence: str) -> None:
 
 def attach_posterior(model: Model, scenario: str, given: str | None) -> tuple[Model, str]:
     """The model with the chosen posterior, and a sentence saying which one it is."""
-    posterior, sentence = choose_posterior(scenario, given)
+    posterior, sentence = posteriors.choose(scenario, given)
     return (model if posterior is None else with_posterior(model, posterior)), sentence
 
 

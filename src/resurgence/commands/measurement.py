@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -33,8 +35,10 @@ Particles = typer.Option(
 Seed = typer.Option(20240101, "--seed", "-s", min=0, help="Seed; the same seed, the same result.")
 
 
-def _bar(what: str, total: int) -> Progress:
-    bar = Progress(
+@contextmanager
+def _months_bar(what: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar over months; yields the callback that advances it."""
+    with Progress(
         TextColumn(f"[bold]{what}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -42,9 +46,9 @@ def _bar(what: str, total: int) -> Progress:
         TimeElapsedColumn(),
         console=errors,
         transient=True,
-    )
-    bar.add_task(what, total=total)
-    return bar
+    ) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda k: bar.advance(task, k)
 
 
 def _prepare(scenario: str, evidence: Path | None, posterior: str | None, months: int | None):
@@ -106,14 +110,14 @@ def nowcast_command(
     )
     say_parameters(parameters)
     print_skipped(resolved.skipped)
-    with _bar("filtering", last + 1) as bar:
+    with _months_bar("filtering", last + 1) as advance:
         result = nowcast(
             model,
             resolved.rows,
             particles,
             seed,
             months=last + 1,
-            progress=lambda k: bar.advance(bar.task_ids[0], k),
+            progress=advance,
         )
     _print_bands(result.bands)
     _print_decomposition(result.decomposition)
@@ -211,7 +215,7 @@ def forecast_command(
     )
     say_parameters(parameters)
     last = min(at + months, model.n_months - 1)
-    with _bar("forecasting", last + 1) as bar:
+    with _months_bar("forecasting", last + 1) as advance:
         summary = forecast(
             model,
             resolved.rows,
@@ -219,7 +223,7 @@ def forecast_command(
             months,
             particles,
             seed,
-            progress=lambda k: bar.advance(bar.task_ids[0], k),
+            progress=advance,
         )
     out.mkdir(parents=True, exist_ok=True)
     store.write_summary(out, summary)
@@ -305,7 +309,7 @@ def backtest_command(
         f"{horizon}, {len(resolved.rows)} evidence rows of {path}; {particles:,} particles"
     )
     say_parameters(parameters)
-    with _bar("backtesting", resolved.last_month) as bar:
+    with _months_bar("backtesting", resolved.last_month) as advance:
         result = backtest(
             model,
             table,
@@ -315,7 +319,7 @@ def backtest_command(
             particles,
             seed,
             step=step,
-            progress=lambda k: bar.advance(bar.task_ids[0], k),
+            progress=advance,
         )
     if result.scores.empty:
         raise ResurgenceError(

@@ -186,6 +186,16 @@ def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
+def chunk_streams(
+    seed: int, index: int
+) -> tuple[np.random.Generator, np.random.Generator, list[np.random.Generator]]:
+    """Chunk `index`'s streams: scheduled events, the observation model, and one per
+    process (see the module docstring)."""
+    streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
+    event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
+    return event_rng, observe_rng, [np.random.default_rng(s) for s in streams[2:]]
+
+
 def posterior_draws(model: Model, n: int, seed: int, index: int) -> dict[str, np.ndarray] | None:
     """Chunk `index`'s parameter sets from the model's posterior (None without one), from
     a stream of their own so that they do not move any other random number."""
@@ -227,9 +237,7 @@ def simulate_chunk(
     when given, so a serial run copies nothing. With `timings`, seconds per process (and
     for events, recording and observation) are added to it."""
     n, T = hi - lo, model.n_months
-    streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
-    event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
-    process_rngs = [np.random.default_rng(s) for s in streams[2:]]
+    event_rng, observe_rng, process_rngs = chunk_streams(seed, index)
     params = chunk_params(model, lo, hi, overrides, posterior_draws(model, n, seed, index))
     state = initial_state(model, n)
     if out is None:

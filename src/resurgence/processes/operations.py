@@ -284,16 +284,22 @@ def monthly_deaths(state, p, rng, counts: np.ndarray) -> np.ndarray:
     return np.minimum(deaths, int(MAX_LEVEL))
 
 
+def capability_terms(state, p) -> tuple[np.ndarray, np.ndarray]:
+    """The two scalings of planned attacks per member the state sets: cell capability
+    (smaller underground cells can do less) and cohesion."""
+    posture = cell_ratio(state, p) ** p["operations.cell_capability"]
+    cohesion = 1.0 - p["operations.cohesion_weight"] * (1.0 - state.cohesion)
+    return posture, cohesion
+
+
 def step(state, p, rng, model) -> None:
     members = state.members[:, 0, :]
     active = state.ended == 0
     if np.isnan(state.experience).any():  # the first month: experience before the start
         first = np.isnan(state.experience)
         state.experience[first] = p["operations.prior_experience"][first]
-    capability = cell_ratio(state, p) ** p["operations.cell_capability"] * (
-        1.0 - p["operations.cohesion_weight"] * (1.0 - state.cohesion)
-    )
-    capability = capability * experience_factor(state.experience, p)
+    posture, cohesion = capability_terms(state, p)
+    capability = posture * cohesion * experience_factor(state.experience, p)
     planned = p["operations.attack_rate"][:, None] * members * capability[:, None]
     funded = funded_share(state, p, model, planned.sum(axis=1))
     shape = p["operations.dispersion"]

@@ -40,11 +40,16 @@ class State:
     relation_anchor: np.ndarray  # (n, E, E) relation set by the timeline, drift returns here
     neighbour_pressure: np.ndarray  # (n,) neighbour's strikes and killings, relative
     expulsions: np.ndarray  # (n,) neighbour's expulsions of refugees, relative
+    pool: np.ndarray  # (n, K) potential recruits left in each region; NaN before the first
+    #   month (the scenario's pool sizes, per replica)
+    alliance: np.ndarray  # (n,) 1.0 while the sheltered ally and the focal group are allied
+    bloc_done: np.ndarray  # (n, routes) bool: the route's bloc defection has happened
     excitation: np.ndarray  # (n, K) expected attacks carried into the month by earlier
     #   attacks (self-excitation); NaN before the first month
     experience: np.ndarray  # (n,) focal group's cumulative attacks; NaN before the first month
     clock: np.ndarray  # (n,) int64 months simulated so far (the month offset being run)
     below_floor: np.ndarray  # (n,) int64 consecutive months with members below the floor
+    barren: np.ndarray  # (n,) int64 consecutive months a fragile group attracted nobody
     host_collapsed: np.ndarray  # (n,) int64 consecutive months with the host's unity below
     #   the victory level
     end_flows: np.ndarray  # (n, 5) decaying sums of members lost, by cause of ending

@@ -15,19 +15,22 @@ Order of a month (after the month's scheduled events):
 11. perception       visibility from this month's attacks amplified by propaganda
 12. host             host unity
 13. ally             the sheltered ally, the neighbour's pressure, relations
-14. defection        members moving between groups and factions
-15. recruitment      recruits from local pools; reconciliation exits
-16. ending           the group ends (below a floor of members for long enough) or wins;
-                     the cause is recorded; the month counter advances
+14. alliance         an alliance regime between the ally and the group begins or ends
+15. defection        members moving between groups and factions, one by one or in blocs
+16. recruitment      recruits from local pools, through the group's presence;
+                     reconciliation exits
+17. ending           the group ends (below a floor of members for long enough, or a
+                     founding group losing its leadership) or wins; the cause is recorded;
+                     the month counter advances
 
 Money moves first (what arrives can be spent), then the organisation reacts to what it
 could pay, then the host acts on the organisation as it stands, then the group acts with
-what survived; flows of people close the month. `ending` comes last (it was added after
-the others, and a process's random stream is its position in this list, so appending it
-left the streams of the first fifteen unchanged) and reads the whole month's flows.
+what survived; flows of people close the month. `ending` comes last and reads the whole
+month's flows. A process's random stream is its position in this list.
 """
 
 from resurgence.processes import (
+    alliance,
     ally,
     cohesion,
     counterterrorism,
@@ -61,6 +64,7 @@ PROCESSES: tuple[Process, ...] = (
     perception.PROCESS,
     host.PROCESS,
     ally.PROCESS,
+    alliance.PROCESS,
     defection.PROCESS,
     recruitment.PROCESS,
     ending.PROCESS,

@@ -9,10 +9,13 @@ the border regions under the neighbour's operations (`ally.retreat`), are reloca
 enforces its ban on joining the ally's fight), and are killed by the neighbour's strikes
 and targeted killings in border regions and abroad. Relations move toward targets set by the
 timeline plus the levers of the month: enforcement of the host's ban sours the host's
-relation to the ally, the neighbour's killings feed the ally's distrust of the host (many
-suspect host elements of helping), relocation is resented, and mediation with the
-neighbour (which would end the ally's war) raises the ally's and its hard-liners' pull
-toward the focal group while the hard-liners reject it. Relations drive `defection`.
+relation to the ally; the ally's distrust of the host (its relation to the host falling)
+grows with the neighbour's killings (many suspect host elements of helping), with the
+host's restrictions on it (the ban, detentions: the host's negative relation to it) and
+with relocation, which it resists; mediation with the neighbour (which would end the
+ally's war) raises the ally's pull toward the focal group ("massive defections") while the
+hard-liners reject it, leaning to the focal group and away from the ally's leadership.
+Relations drive `defection` (trickles and bloc defections) and `alliance`.
 """
 
 import numpy as np
@@ -107,6 +110,15 @@ PARAMETERS = (
         10.0,
         "relation lost per unit of relocation rate",
         "Each option is resisted by the TTP.",
+    ),
+    Parameter(
+        "ally.restraint_resentment",
+        0.5,
+        0.0,
+        2.0,
+        "relation lost per unit of the host's restraint of the ally",
+        "The ban, the detentions of returning fighters and the crackdown after Chitral are "
+        "resisted by the TTP.",
     ),
     Parameter(
         "ally.war_end_affinity",
@@ -211,7 +223,9 @@ def step(state, p, rng, model) -> None:
         (
             a,
             h,
-            -p["ally.distrust"] * pressure - p["ally.relocation_resentment"] * p["ally.relocation"],
+            -p["ally.distrust"] * pressure
+            - p["ally.relocation_resentment"] * p["ally.relocation"]
+            - p["ally.restraint_resentment"] * np.maximum(-state.relation[:, h, a], 0.0),
         ),
         (a, f, p["ally.war_end_affinity"] * mediation),
     ]

@@ -2,9 +2,16 @@
 
 Raids remove a share of the group's members in each region: the host's capacity there,
 times a lethality that shifts from indiscriminate to intelligence-led raids as the host
-learns, times the exposure of the group's cells (small cells survive better), reduced when
-the host is divided. Capacity grows with manpower toward a regional ceiling; equipment
-(airlift, drones), which follows diplomatic recognition, adds capacity in mountain regions.
+learns, times the exposure of the group's cells (small cells survive better), times the
+host's hostility to the group (its relation to it), reduced when the host is divided.
+Capacity grows with manpower toward a regional ceiling; equipment (airlift, drones), which
+follows diplomatic recognition, adds capacity in mountain regions. Infighting lowers the
+host's coordination everywhere (`counterterrorism.unity_weight`) and opens the regions of
+its disgruntled factions: there the ceiling falls with disunity, in proportion to the
+faction's presence (`counterterrorism.faction_opening`). Abroad (regions tagged
+`abroad`), the neighbour's own counter-terrorism raids the group
+(`counterterrorism.neighbour_lethality`): no region is a raid-free haven unless a scenario
+says so. Under an alliance, the ally hides the group in its areas (`alliance.shelter`).
 Indiscriminate raids cause backlash that feeds recruitment (see `recruitment`). Financial
 monitoring of informal transfers rises toward a target; its depth (how thorough the checks
 are) sets the share of transfers it stops (see `funding`) and its economic cost (see
@@ -62,11 +69,13 @@ PARAMETERS = (
     ),
     Parameter(
         "counterterrorism.learning_rate",
-        0.08,
+        0.25,
         0.0,
         0.5,
         "per month",
-        "The shift to intelligence-led raids took place through 2022 and 2023.",
+        "After a few months of fairly indiscriminate repression, counter-terrorism was "
+        "largely intelligence-led throughout 2022 and 2023: most of the shift within "
+        "half a year.",
     ),
     Parameter(
         "counterterrorism.lethality_indiscriminate",
@@ -101,6 +110,24 @@ PARAMETERS = (
         "Infighting diverts the host's forces and intelligence.",
     ),
     Parameter(
+        "counterterrorism.faction_opening",
+        0.8,
+        0.0,
+        1.0,
+        "share of capacity lost at zero unity where a host faction is strongest",
+        "Assumption: a disgruntled faction stops policing its own areas; infighting opens "
+        "regions to the group.",
+    ),
+    Parameter(
+        "counterterrorism.neighbour_lethality",
+        0.008,
+        0.0,
+        0.05,
+        "share of members per month abroad (overt cells)",
+        "Pakistan's own counter-terrorism acts on the group's members in Khyber "
+        "Pakhtunkhwa; assumption: about half the host's early, indiscriminate toll.",
+    ),
+    Parameter(
         "counterterrorism.monitoring_target",
         0.2,
         0.0,
@@ -133,9 +160,24 @@ def effective_capacity(state, p, model) -> np.ndarray:
     return state.capacity + gain * model.region_tags["mountain"]
 
 
+def coordination(state, p) -> np.ndarray:
+    """Share of the host's effectiveness left by infighting, per replica."""
+    return 1.0 - p["counterterrorism.unity_weight"] * (1.0 - state.host_unity)
+
+
+def ceiling(state, p, model) -> np.ndarray:
+    """Capacity the host's manpower can reach in each region (n, K): the regional ceiling,
+    lowered where a disgruntled host faction is strong (its presence relative to the
+    region where it is strongest)."""
+    factions = state.members[:, model.unit_is_host_faction, :].sum(axis=1)
+    presence = factions / np.maximum(factions.max(axis=1, keepdims=True), 1)
+    opening = p["counterterrorism.faction_opening"] * (1.0 - state.host_unity)
+    return p["counterterrorism.capacity_ceiling"] * (1.0 - opening[:, None] * presence)
+
+
 def step(state, p, rng, model) -> None:
     state.capacity += p["counterterrorism.manpower_growth"][:, None] * (
-        p["counterterrorism.capacity_ceiling"] - state.capacity
+        ceiling(state, p, model) - state.capacity
     )
     state.equipment += p["counterterrorism.equipment_supply"] * (
         state.recognition - state.equipment
@@ -157,10 +199,16 @@ def step(state, p, rng, model) -> None:
     state.raid_intel[:] = np.where(
         lethality > 0, by_intel / np.where(lethality > 0, lethality, 1), 0
     )
-    lethality = lethality * cell_ratio(state, p) ** p["counterterrorism.cell_exposure"]
-    lethality = lethality * (1.0 - p["counterterrorism.unity_weight"] * (1.0 - state.host_unity))
+    exposure = cell_ratio(state, p) ** p["counterterrorism.cell_exposure"]
+    hostility = np.maximum(-state.relation[:, model.host_entity, model.focal_entity], 0.0)
+    lethality = lethality * exposure * hostility * coordination(state, p)
     rate = np.minimum(effective_capacity(state, p, model) * lethality[:, None], 0.5)
     rate = rate * model.region_tags["host_territory"]
+    # An allied TTP hides the group in its safe areas.
+    shelter = (p["alliance.shelter"] * state.alliance)[:, None] * model.region_tags["ally_area"]
+    rate = rate * (1.0 - shelter)
+    abroad = (p["counterterrorism.neighbour_lethality"] * exposure)[:, None]
+    rate = rate + abroad * model.region_tags["abroad"]
     members = state.members[:, 0, :]
     lost = binomial(rng, members, rate)
     members -= lost

@@ -13,16 +13,24 @@ that took the most members over the months before and during that spell: a decay
 * collapse: members who left unpaid or demoralised (`payroll`); Jones & Libicki have no
   such category, and the check reports it separately rather than fold it into another.
 
-A group wins (cause victory) when the host's unity stays below `ending.victory_unity` (in
-effect, the state has collapsed) for `ending.floor_months` months while the group is
-above its floor; the model has no other notion of winning, so victory is rare by
-construction. Mediation, which Jones & Libicki count with politics, has no flow of its own
-for the focal group.
+A founding group is fragile (Phillips 2017: about half of groups end in their first
+year). Below `ending.fragile_size` members, a month with raid losses costs the group its
+leadership with probability `ending.decapitation`, which ends it (cause policing or
+military, by the kind of raid); and a group that small which attracts nobody (no recruit,
+no defector) for `ending.floor_months` months in a row dissolves (cause collapse).
 
-Once ended, a group stays ended: its members are set to zero each month, it recruits
-nobody, nobody joins it, and it attacks no more (`operations`, `recruitment`,
-`defection`). The process runs last in the month, so that it sees the month's flows, and it
-advances the state's month counter.
+A group wins (cause victory) when it reaches its aims: the host's unity stays below
+`ending.victory_unity` (the state has in effect collapsed) for `ending.floor_months`
+months while the group holds ground (posture below one half: overt units, not cells) with
+at least `ending.victory_members` members. A host collapse alone does not end a group: an
+underground or small group lives on in the collapse, helped by it (`counterterrorism`,
+`defection`). A group that has won keeps its members. Mediation, which Jones & Libicki
+count with politics, has no flow of its own for the focal group.
+
+Once ended, a group stays ended: it recruits nobody, nobody joins it, and it attacks no
+more (`operations`, `recruitment`, `defection`); a defeated group's members are set to
+zero each month. The process runs last in the month, so that it sees the month's flows,
+and it advances the state's month counter.
 """
 
 import numpy as np
@@ -67,7 +75,33 @@ PARAMETERS = (
         0.0,
         0.5,
         "host unity",
-        "Assumption: a host this divided has lost its monopoly of force; the group has won.",
+        "Assumption: a host this divided has lost its monopoly of force.",
+    ),
+    Parameter(
+        "ending.victory_members",
+        1000.0,
+        10.0,
+        100000.0,
+        "members",
+        "Assumption: to take power in a collapsing state a group needs some thousand men "
+        "holding ground.",
+    ),
+    Parameter(
+        "ending.fragile_size",
+        50.0,
+        0.0,
+        500.0,
+        "members",
+        "Assumption: a group of a few tens of members rests on a handful of leaders.",
+    ),
+    Parameter(
+        "ending.decapitation",
+        0.3,
+        0.0,
+        1.0,
+        "probability per month with raid losses, below the fragile size",
+        "A raid or the loss of its leader can end a founding group (Jordan 2009, Security "
+        "Studies 18:719: decapitation ends young, small groups more often).",
     ),
 )
 
@@ -99,17 +133,34 @@ def step(state, p, rng, model) -> None:
     state.end_cause[beaten] = cause[beaten]
     start = state.clock - state.below_floor + 2  # months counted from 1
     state.ended[beaten] = start[beaten]
+    _founding_fragility(state, p, rng, active & ~beaten, total, raids)
 
-    # Victory: the host has collapsed for as long as a defeat would take, the group intact.
+    # Victory: the host has collapsed for as long as a defeat would take, while the group
+    # holds ground in strength.
     collapsed = state.host_unity < p["ending.victory_unity"]
     state.host_collapsed = np.where(collapsed, state.host_collapsed + 1, 0)
-    won = active & ~beaten & ~below & (state.host_collapsed >= needed)
+    strong = (total >= p["ending.victory_members"]) & (state.posture < 0.5)
+    won = (state.ended == 0) & strong & (state.host_collapsed >= needed)
     state.end_cause[won] = CAUSES.index("victory")
     state.ended[won] = (state.clock - state.host_collapsed + 2)[won]
 
-    over = state.ended > 0
-    members[over] = 0
+    defeated = (state.ended > 0) & (state.end_cause != CAUSES.index("victory"))
+    members[defeated] = 0
     state.clock += 1
+
+
+def _founding_fragility(state, p, rng, active, total, raids) -> None:
+    """A small group ends when raids take its leadership, or when it attracts nobody for
+    `ending.floor_months` months."""
+    fragile = active & (total > 0) & (total < p["ending.fragile_size"])
+    joined = state.recruits.sum(axis=1) + state.defections.sum(axis=1)
+    state.barren = np.where(fragile & (joined == 0), state.barren + 1, 0)
+    hit = fragile & (raids > 0) & (rng.random(state.n) < p["ending.decapitation"])
+    by_intel = rng.random(state.n) < state.raid_intel
+    state.end_cause[hit] = np.where(by_intel, CAUSES.index("policing"), CAUSES.index("military"))[hit]
+    dissolved = fragile & ~hit & (state.barren >= p["ending.floor_months"])
+    state.end_cause[dissolved] = CAUSES.index("collapse")
+    state.ended[hit | dissolved] = (state.clock + 1)[hit | dissolved]
 
 
 PROCESS = Process(

@@ -4,10 +4,14 @@ Each channel carries a share of the sponsor's transfers through a hub country. A
 crackdown at the hub interdicts part of the flow; above a threshold the group moves its
 finance to the channel's next alternative hub, which takes a random time (geometric, mean
 the channel's `relocation_lag`, by default `funding.relocation_lag`) during which most of
-the flow is lost. Interdiction makes the group split its transfers into many small ones
-that pass as remittances: fragmentation evades part of the hub's and the host's checks,
-at a cost in volume. Money follows visibility: the sponsor and outside donors read
-inactivity as decline, and do not fund a group that has dropped off the radar.
+the flow is lost. A crackdown can follow the money: the authorities of the old hub share
+what they learnt, and the crackdown at the channel's new hub rises toward the highest one
+the channel met before (`funding.crackdown_follow`), which may push the finance on again.
+Interdiction makes the group split its transfers into many small ones that pass as
+ordinary remittances: fragmentation evades part of the host's monitoring of informal
+transfers (not the hub's crackdown, which goes after the financiers), at a cost in volume.
+Money follows visibility: the sponsor and outside donors read inactivity as decline, and
+do not fund a group that has dropped off the radar.
 """
 
 import numpy as np
@@ -88,6 +92,15 @@ PARAMETERS = (
         "Small transfers that pass as remittances blunted the host's monitoring.",
     ),
     Parameter(
+        "funding.crackdown_follow",
+        0.03,
+        0.0,
+        0.3,
+        "per month toward the crackdown the channel met at its earlier hubs",
+        "Assumption: investigators of the old hub share leads with the new one, slowly; "
+        "0 leaves the new hub untouched.",
+    ),
+    Parameter(
         "funding.fragmentation_cost",
         0.3,
         0.0,
@@ -109,7 +122,7 @@ def step(state, p, rng, model) -> None:
     crackdown = state.hub_crackdown[rows, hub]
     frag = state.fragmentation
     evade = 1.0 - p["funding.fragmentation_evasion"][:, None] * frag
-    hub_loss = p["funding.hub_interdiction"][:, None] * crackdown * evade
+    hub_loss = p["funding.hub_interdiction"][:, None] * crackdown
     host_check = (state.monitoring * p["counterterrorism.monitoring_depth"])[:, None] * evade
     sent = (
         p["funding.base_transfer"]
@@ -145,6 +158,18 @@ def step(state, p, rng, model) -> None:
     pressure = np.minimum(hub_loss + host_check, 1.0)
     frag += p["funding.fragmentation_rate"][:, None] * pressure * (1.0 - frag)
     clip01(frag)
+    _follow_the_money(state, p, model, rows, cols)
+
+
+def _follow_the_money(state, p, model, rows, cols) -> None:
+    """The crackdown at each channel's current hub rises toward the highest crackdown at
+    the hubs the channel has left."""
+    hub = model.channel_hubs[cols, state.channel_hub]
+    crackdown = state.hub_crackdown[rows, hub]
+    earlier = np.arange(model.channel_hubs.shape[1]) < state.channel_hub[:, :, None]
+    met = np.where(earlier, state.hub_crackdown[:, model.channel_hubs], 0.0).max(axis=2)
+    gap = np.maximum(met - crackdown, 0.0)
+    state.hub_crackdown[rows, hub] = crackdown + p["funding.crackdown_follow"][:, None] * gap
 
 
 PROCESS = Process(

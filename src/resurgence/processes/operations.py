@@ -1,10 +1,14 @@
 """Operations: attacks by type, their timing and their severity (SYSTEM.md section 1).
 
 Planned attacks in a region are proportional to the members there, reduced by small cells
-(less capability), lost cohesion, inexperience, and a shortage of money: the attacks
-planned must be paid for from the cash left after payroll, except a share that needs no
-money. The budget bounds the expected cost of the planned attacks; a busy month can cost
-more, up to the whole treasury. A gamma-distributed monthly tempo common to all regions
+(less capability), unpaid fighters staying home, lost cohesion, inexperience, and a shortage of money, and raised by
+joint operations in the ally's areas under an alliance (`alliance`): the attacks
+planned must be paid for from the cash left after payroll. Only the cheapest attack type
+(gunfire on patrols with members' own weapons) partly needs no money
+(`operations.unfunded_share`); costlier ones (explosives) need the budget, so the mix of
+attacks follows money: a broke group still attacks, but cheaply. The budget bounds the
+expected cost of the planned attacks; a busy month can cost more, up to the whole
+treasury. A gamma-distributed monthly tempo common to all regions
 scales the month's new (immigrant) attacks, and attacks excite further attacks: each
 attack raises the rate of the weeks that follow (a Hawkes process with an exponential
 kernel, aggregated exactly in expectation to months; see `excitation_terms`). Counts are
@@ -22,7 +26,9 @@ import numpy as np
 
 from resurgence.limits import MAX_LEVEL
 from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.processes.payroll import salary_strain
 from resurgence.processes.posture import cell_ratio
+from resurgence.processes.propaganda import spendable
 
 PARAMETERS = (
     Parameter(
@@ -35,11 +41,12 @@ PARAMETERS = (
     ),
     Parameter(
         "operations.cell_capability",
-        0.5,
+        1.0,
         0.0,
         1.5,
         "exponent of relative cell size",
-        "Small cells survive better and can do less.",
+        "Small cells survive better and can do less: assumption, attacks per member in "
+        "proportion to cell size (a cell of 6 does a fifth of what a unit of 30 does).",
     ),
     Parameter(
         "operations.cohesion_weight",
@@ -48,6 +55,15 @@ PARAMETERS = (
         1.0,
         "share of capability lost at zero cohesion",
         "A decaying organisation plans fewer operations.",
+    ),
+    Parameter(
+        "operations.unpaid_idleness",
+        0.6,
+        0.0,
+        1.0,
+        "share of capability lost at a complete, lasting salary shortfall",
+        "Assumption: fighters who are not paid stay home rather than fight; the group "
+        "lies low while it cannot pay (the near-halt of attacks in spring 2023).",
     ),
     Parameter(
         "operations.budget_share",
@@ -59,11 +75,12 @@ PARAMETERS = (
     ),
     Parameter(
         "operations.unfunded_share",
-        0.3,
+        0.2,
         0.0,
         1.0,
-        "share of planned attacks that need no money",
-        "Gunfire on patrols with members' own weapons costs next to nothing.",
+        "share of the cheapest type's planned attacks that need no money",
+        "Gunfire on patrols with members' own weapons costs next to nothing; explosive "
+        "attacks need money (the analysis's 2023: gunfire on patrols, few explosive attacks).",
     ),
     Parameter(
         "operations.dispersion",
@@ -284,10 +301,19 @@ def monthly_deaths(state, p, rng, counts: np.ndarray) -> np.ndarray:
     return np.minimum(deaths, int(MAX_LEVEL))
 
 
+def joint_operations(state, p, model) -> np.ndarray:
+    """Factor on planned attacks per region (n, K): joint operations in the ally's areas
+    under an alliance."""
+    joint = p["alliance.joint_operations"] * state.alliance
+    return 1.0 + joint[:, None] * model.region_tags["ally_area"]
+
+
 def capability_terms(state, p) -> tuple[np.ndarray, np.ndarray]:
     """The two scalings of planned attacks per member the state sets: cell capability
-    (smaller underground cells can do less) and cohesion."""
-    posture = cell_ratio(state, p) ** p["operations.cell_capability"]
+    (smaller underground cells can do less, and unpaid fighters stay home: the posture
+    the group keeps) and cohesion."""
+    idle = 1.0 - p["operations.unpaid_idleness"] * salary_strain(state, p)
+    posture = cell_ratio(state, p) ** p["operations.cell_capability"] * idle
     cohesion = 1.0 - p["operations.cohesion_weight"] * (1.0 - state.cohesion)
     return posture, cohesion
 
@@ -300,8 +326,14 @@ def step(state, p, rng, model) -> None:
         state.experience[first] = p["operations.prior_experience"][first]
     posture, cohesion = capability_terms(state, p)
     capability = posture * cohesion * experience_factor(state.experience, p)
-    planned = p["operations.attack_rate"][:, None] * members * capability[:, None]
-    funded = funded_share(state, p, model, planned.sum(axis=1))
+    planned = (
+        p["operations.attack_rate"][:, None]
+        * members
+        * capability[:, None]
+        * joint_operations(state, p, model)
+    )
+    by_type = type_shares(state, p, model, planned.sum(axis=1))  # (n, J): funded, by type
+    funded = by_type.sum(axis=1)
     shape = p["operations.dispersion"]
     tempo = rng.gamma(shape, 1.0 / shape)
     base = planned * funded[:, None]
@@ -320,28 +352,44 @@ def step(state, p, rng, model) -> None:
     carry += (n * a1)[:, None] * counts
     carry *= active[:, None]
     state.experience += counts.sum(axis=1)
+    # The month's attacks split among types in the funded mix (the scenario's shares when
+    # nothing is funded: then only carried-over attacks happen).
+    mix = np.where(funded[:, None] > 0, by_type / np.maximum(funded, 1e-300)[:, None], 1.0)
+    mix = np.where(funded[:, None] > 0, mix, model.attack_share[None, :])
     left = counts
-    remaining_share = 1.0
-    for j, share in enumerate(model.attack_share[:-1]):
-        part = rng.binomial(left, min(share / remaining_share, 1.0))
+    remaining = np.ones(state.n)
+    for j in range(len(model.attack_types) - 1):
+        share = np.where(remaining > 0, mix[:, j] / np.maximum(remaining, 1e-300), 0.0)
+        part = binomial(rng, left, np.clip(share, 0.0, 1.0)[:, None])
         state.attacks[:, :, j] = part
         left = left - part
-        remaining_share -= share
+        remaining = remaining - mix[:, j]
     state.attacks[:, :, -1] = left
     cost = state.attacks.sum(axis=1) @ model.attack_cost
     state.treasury -= np.minimum(cost, np.maximum(state.treasury, 0.0))
     state.deaths[:] = monthly_deaths(state, p, rng, counts)
 
 
-def funded_share(state, p, model, planned: np.ndarray) -> np.ndarray:
-    """Share of the planned attacks (total per replica) the treasury can pay for: those
-    that need no money, and of the rest what the month's operations budget covers."""
+def type_shares(state, p, model, planned: np.ndarray) -> np.ndarray:
+    """Planned attacks (total per replica) the group can carry out, as shares of the plan
+    by attack type, (n, J): each type's share of the plan times the share of it that is
+    paid for. The month's operations budget (a share of the cash left after payroll and
+    the propaganda reserve) covers a share of the plan's cost; of the cheapest type, a
+    further share needs no money."""
     unit_cost = float(model.attack_share @ model.attack_cost)
-    budget = p["operations.budget_share"] * np.maximum(state.treasury, 0.0)
+    budget = p["operations.budget_share"] * spendable(state, p)
     want = planned * unit_cost
     affordable = np.where(want > 0, np.minimum(1.0, budget / np.where(want > 0, want, 1.0)), 1.0)
-    free = p["operations.unfunded_share"]
-    return free + (1.0 - free) * affordable
+    cheapest = model.attack_cost == model.attack_cost.min()
+    free = p["operations.unfunded_share"][:, None] * cheapest[None, :]
+    funded = affordable[:, None] + (1.0 - affordable[:, None]) * free
+    return model.attack_share[None, :] * funded
+
+
+def funded_share(state, p, model, planned: np.ndarray) -> np.ndarray:
+    """Share of the planned attacks (total per replica) the group can pay for, all types
+    together (see `type_shares`)."""
+    return type_shares(state, p, model, planned).sum(axis=1)
 
 
 PROCESS = Process(

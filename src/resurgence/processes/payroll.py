@@ -1,7 +1,9 @@
 """Payroll and unpaid-salary attrition (SYSTEM.md sections 3 and 4).
 
-Each month the group owes salaries and per-cell logistics. It pays what it can from a
-share of its treasury (keeping the rest back for operations and propaganda); the unpaid
+Each month the group owes salaries and logistics, both per member (bases, transport and
+communications; the model does not assume that small cells cost more or less to run). It
+pays what it can from a share of the cash it may spend (after the propaganda reserve,
+keeping the rest back for operations); the unpaid
 share accumulates as arrears (a decaying sum), and members leave with a probability that
 grows with the arrears and with lost cohesion: unpaid salaries drive attrition. Leavers
 are drawn binomially per region.
@@ -10,7 +12,7 @@ are drawn binomially per region.
 import numpy as np
 
 from resurgence.processes.base import Parameter, Process, binomial
-from resurgence.processes.posture import cell_size
+from resurgence.processes.propaganda import spendable
 
 PARAMETERS = (
     Parameter(
@@ -22,12 +24,12 @@ PARAMETERS = (
         "Assumption: a fighter's salary of the order of USD 100 a month.",
     ),
     Parameter(
-        "payroll.logistics_per_cell",
-        0.3,
+        "payroll.logistics",
+        0.012,
         0.0,
-        3.0,
-        "USD thousand per cell per month",
-        "Bases, transport and communications of a cell.",
+        0.1,
+        "USD thousand per member per month",
+        "Bases, transport and communications: about a tenth of a salary.",
     ),
     Parameter(
         "payroll.max_share",
@@ -67,10 +69,8 @@ PARAMETERS = (
 def step(state, p, rng, model) -> None:
     members = state.members[:, 0, :]
     total = members.sum(axis=1)
-    bill = (
-        total * p["payroll.salary"] + total / cell_size(state, p) * p["payroll.logistics_per_cell"]
-    )
-    paid = np.minimum(np.maximum(state.treasury, 0.0) * p["payroll.max_share"], bill)
+    bill = total * (p["payroll.salary"] + p["payroll.logistics"])
+    paid = np.minimum(spendable(state, p) * p["payroll.max_share"], bill)
     state.paid_fraction[:] = np.where(bill > 0, paid / np.where(bill > 0, bill, 1.0), 1.0)
     state.treasury -= paid
     memory = p["payroll.arrears_memory"]

@@ -2,13 +2,16 @@
 
 Under raids, and expecting no territorial control, the group moves underground: mobile
 bases and small cells. Posture relaxes toward a target raised by the month's loss rate to
-raids. Cell size follows posture; small cells survive raids better (see
+raids and by the lasting salary shortfall (a group that cannot pay its men disperses them
+into small cells and lies low: the analysis ties the full move underground to the 2023
+money crisis). Cell size follows posture; small cells survive raids better (see
 `counterterrorism`) and can do less (see `operations`).
 """
 
 import numpy as np
 
 from resurgence.processes.base import Parameter, Process, clip01
+from resurgence.processes.payroll import salary_strain
 
 PARAMETERS = (
     Parameter(
@@ -26,6 +29,15 @@ PARAMETERS = (
         40.0,
         "posture per unit monthly loss fraction",
         "Losing 3% of members to raids in a month pushes the target 0.3 underground.",
+    ),
+    Parameter(
+        "posture.money_sensitivity",
+        0.4,
+        0.0,
+        1.0,
+        "posture per unit of lasting salary shortfall",
+        "Assumption: a group that cannot pay its men goes to ground; at a complete, lasting "
+        "shortfall the target rises by 0.4.",
     ),
     Parameter(
         "posture.adjust_rate",
@@ -70,7 +82,13 @@ def cell_ratio(state, p) -> np.ndarray:
 def step(state, p, rng, model) -> None:
     members = state.members[:, 0, :].sum(axis=1)
     loss_rate = state.losses.sum(axis=1) / np.maximum(members + state.losses.sum(axis=1), 1)
-    target = np.minimum(p["posture.target"] + p["posture.pressure_sensitivity"] * loss_rate, 1.0)
+    strain = salary_strain(state, p)
+    target = np.minimum(
+        p["posture.target"]
+        + p["posture.pressure_sensitivity"] * loss_rate
+        + p["posture.money_sensitivity"] * strain,
+        1.0,
+    )
     state.posture += p["posture.adjust_rate"] * (target - state.posture)
     clip01(state.posture)
 

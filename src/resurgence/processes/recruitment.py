@@ -1,11 +1,16 @@
 """Recruitment from local pools (SYSTEM.md sections 1, 2 and 4).
 
 Each region has a pool of potential recruits (the Salafi community and other
-sympathisers), large against the recruits of a month and not depleted by them, so recruits
-arrive as a Poisson count with mean pool x rate (the limit of a binomial draw). The rate
-is raised by visibility, propaganda, backlash against indiscriminate raids and windfalls,
-and cut by the host's integration of the Salafi community and by local reconciliation
-deals. Reconciliation
+sympathisers). Recruits leave the pool, which refills slowly toward its size as a new
+generation comes of age (`recruitment.pool_renewal`), so a region recruited hard yields
+less. Recruits need recruiters where the pool is: the rate grows with the group's members
+in the region and saturates (`presence`, half reach at `recruitment.presence_half`
+members), so a region the group has left recruits nobody. Recruits are a Poisson count of
+mean pool x rate (the limit of a binomial draw, the rate being small), at most the pool.
+The rate is raised by visibility, propaganda, backlash against indiscriminate raids,
+windfalls and an alliance with the sheltered ally in its areas (`alliance`), and cut by
+the host's integration of the Salafi community and by local reconciliation deals.
+Reconciliation
 also draws members out of the group (they go home under the deal); they are counted
 (`reconciled`) so that an end of the group can be attributed to politics (`ending`). A
 group that has ended recruits nobody.
@@ -30,9 +35,26 @@ PARAMETERS = (
         "recruitment.base_rate",
         0.0003,
         0.0,
-        0.005,
-        "share of the pool per month at full visibility",
+        0.003,
+        "share of the pool per month at full visibility and presence",
         "Recruits of the order of 1% of members a month in 2021.",
+    ),
+    Parameter(
+        "recruitment.pool_renewal",
+        0.005,
+        0.0,
+        0.05,
+        "share of the pool's shortfall refilled per month",
+        "Assumption: a new generation of sympathisers comes of age over years (6% a year).",
+    ),
+    Parameter(
+        "recruitment.presence_half",
+        100.0,
+        5.0,
+        2000.0,
+        "members in a region",
+        "Assumption: recruitment runs through personal networks; a hundred members in a "
+        "province reach half of what a large presence would.",
     ),
     Parameter(
         "recruitment.visibility_elasticity",
@@ -103,8 +125,17 @@ PARAMETERS = (
 )
 
 
+def presence(members: np.ndarray, p) -> np.ndarray:
+    """The group's reach in each region, in [0, 1): m / (m + presence_half)."""
+    half = p["recruitment.presence_half"][:, None]
+    return members / (members + half)
+
+
 def step(state, p, rng, model) -> None:
     members = state.members[:, 0, :]
+    if np.isnan(state.pool).any():  # the first month: full pools
+        first = np.isnan(state.pool)
+        state.pool[first] = np.broadcast_to(p["recruitment.pool"], state.pool.shape)[first]
     recon = p["recruitment.reconciliation"]
     leaving = binomial(rng, members, recon * p["recruitment.reconciliation_exit"][:, None])
     members -= leaving
@@ -122,11 +153,17 @@ def step(state, p, rng, model) -> None:
         * (1.0 + p["recruitment.backlash"][:, None] * backlash(state, p, model))
         * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
         * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
+        * presence(members, p)
+        * (1.0 + (p["alliance.recruitment"] * state.alliance)[:, None] * model.region_tags["ally_area"])
     )
     active = (state.ended == 0)[:, None]  # a group that has ended recruits nobody
-    new = rng.poisson(p["recruitment.pool"] * np.minimum(rate, 1.0) * active)
+    pool = state.pool
+    new = np.minimum(rng.poisson(pool * np.minimum(rate, 1.0) * active), np.floor(pool))
+    new = new.astype(np.int64)
     members += new
     state.recruits[:] = new
+    pool -= new
+    pool += p["recruitment.pool_renewal"][:, None] * (p["recruitment.pool"] - pool)
 
 
 PROCESS = Process(

@@ -3,7 +3,8 @@
 The group never raised much locally: a small take per member, lower underground, raised a
 little by attempts to diversify when the parent's money runs short ("with little
 success"), and higher where the allied group grants it "taxation" rights (regions tagged
-`ally_area`, scaled by the ally's relation to the group).
+`ally_area`, scaled by the ally's relation to the group), more so under an alliance
+(`alliance.revenue`).
 """
 
 import numpy as np
@@ -65,7 +66,8 @@ def step(state, p, rng, model) -> None:
     ally = 0.0
     if model.ally_entity >= 0:
         ally = np.maximum(state.relation[:, model.ally_entity, model.focal_entity], 0.0)
-    regional = 1.0 + (p["revenue.ally_taxation"] * ally)[:, None] * model.region_tags["ally_area"]
+    ally_gain = p["revenue.ally_taxation"] * ally + p["alliance.revenue"] * state.alliance
+    regional = 1.0 + ally_gain[:, None] * model.region_tags["ally_area"]
     sigma = p["revenue.noise"]
     noise = np.exp(sigma * rng.standard_normal(state.n) - 0.5 * sigma**2)
     state.revenue[:] = per_member * noise * (members * regional).sum(axis=1)

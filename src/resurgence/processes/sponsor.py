@@ -1,7 +1,9 @@
 """Sponsor decline (SYSTEM.md section 3).
 
 The parent organisation's resources have declined since 2018, with ups and downs: a
-geometric random walk with negative drift. What it sends is set in `funding`.
+geometric random walk whose drift is the trend of its resources. The trend may be a
+recovery as well as a decline (condition 1: the alignment against the group's funding
+may dissolve). What it sends is set in `funding`.
 """
 
 import numpy as np
@@ -12,10 +14,12 @@ PARAMETERS = (
     Parameter(
         "sponsor.decline_rate",
         0.015,
-        0.0,
+        -0.03,
         0.06,
-        "per month (log scale)",
-        "The parent's resources have fallen since 2018; 1.5%/month is about 16%/year.",
+        "per month (log scale); negative: the parent recovers",
+        "The parent's resources have fallen since 2018; 1.5%/month is about 16%/year. "
+        "A negative rate is a recovery (new revenue, a new province), which the analysis "
+        "leaves open.",
     ),
     Parameter(
         "sponsor.volatility",

@@ -40,6 +40,7 @@ def _clear_funding(state, p):
     state.visibility[:] = 1.0
     state.sponsor_resources[:] = 1.0
     state.treasury[:] = 0.0
+    state.host_unity[:] = 1.0
     p["funding.base_transfer"][:] = 500.0
     p["funding.transfer_scale"][:] = 0.5
 
@@ -59,6 +60,7 @@ def test_funding_hub_crackdown_interdicts_and_triggers_relocation(chunk, model, 
     p["funding.hub_interdiction"][:] = 0.9
     p["funding.relocation_lag"][:] = 1.0  # completes the month after it starts
     p["funding.fragmentation_rate"][:] = 0.0
+    p["funding.crackdown_follow"][:] = 0.0
     funding.step(state, p, rng, model)
     np.testing.assert_allclose(state.income, 25.0)  # 10% of 250 gets through
     assert state.relocating.all()
@@ -68,6 +70,22 @@ def test_funding_hub_crackdown_interdicts_and_triggers_relocation(chunk, model, 
     assert (state.channel_hub == 1).all() and not state.relocating.any()
     funding.step(state, p, rng, model)
     np.testing.assert_allclose(state.income, 250.0)  # the new hub is quiet
+
+
+def test_a_crackdown_follows_the_money_to_the_new_hub(chunk, model, rng):
+    state, p = chunk
+    _clear_funding(state, p)
+    state.hub_crackdown[:, 0] = 0.8
+    state.channel_hub[:] = 1  # the finance has moved on
+    p["funding.crackdown_follow"][:] = 0.25
+    p["funding.fragmentation_rate"][:] = 0.0
+    funding.step(state, p, rng, model)
+    # the new hub's crackdown rises a quarter of the way toward the old hub's
+    np.testing.assert_allclose(state.hub_crackdown[:, 1], 0.25 * 0.8)
+    funding.step(state, p, rng, model)
+    np.testing.assert_allclose(state.income, 250.0 * (1 - 0.9 * 0.2))
+    np.testing.assert_allclose(state.hub_crackdown[:, 1], 0.2 + 0.25 * (0.8 - 0.2))
+    np.testing.assert_allclose(state.hub_crackdown[:, 0], 0.8)  # the old hub is unchanged
 
 
 def test_funding_fragmentation_grows_under_interdiction_and_evades_it(chunk, model, rng):
@@ -105,10 +123,7 @@ def test_payroll_pays_in_full_when_rich_and_nothing_when_broke(chunk, model, rng
     state.posture[:] = 0.0
     state.treasury[:] = 1e9
     total = state.members[:, 0, :].sum(axis=1)
-    bill = (
-        total * p["payroll.salary"]
-        + total / p["posture.cell_size_overt"] * p["payroll.logistics_per_cell"]
-    )
+    bill = total * (p["payroll.salary"] + p["payroll.logistics"])
     payroll.step(state, p, rng, model)
     np.testing.assert_allclose(state.paid_fraction, 1.0)
     np.testing.assert_allclose(state.treasury, 1e9 - bill)
@@ -155,9 +170,11 @@ def test_posture_moves_toward_target_and_sets_cell_size(chunk, model, rng):
     np.testing.assert_allclose(posture.cell_size(state, p), expected)
 
 
-def test_counterterrorism_capacity_and_no_raids_abroad(chunk, model, rng):
+def test_counterterrorism_capacity_and_raids_abroad_by_the_neighbour_only(chunk, model, rng):
     state, p = chunk
+    state.host_unity[:] = 1.0  # no faction's region is open
     p["counterterrorism.manpower_growth"][:] = 0.5
+    p["counterterrorism.neighbour_lethality"][:] = 0.0
     before = state.capacity.copy()
     counterterrorism.step(state, p, rng, model)
     ceiling = p["counterterrorism.capacity_ceiling"]
@@ -165,12 +182,31 @@ def test_counterterrorism_capacity_and_no_raids_abroad(chunk, model, rng):
     abroad = model.region_tags["abroad"]
     assert abroad.any() and (state.losses[:, abroad] == 0).all()
     assert state.losses.sum() > 0
+    p["counterterrorism.neighbour_lethality"][:] = 0.05
+    counterterrorism.step(state, p, rng, model)
+    assert state.losses[:, abroad].sum() > 0
+
+
+def test_host_infighting_opens_the_regions_of_its_factions(model):
+    from resurgence.engine.run import chunk_params, initial_state
+
+    state, p = initial_state(model, 3), chunk_params(model, 0, 3)
+    state.host_unity[:] = [1.0, 0.5, 0.0]
+    ceiling = counterterrorism.ceiling(state, p, model)
+    ne = model.regions.index("north_east")  # where most Tajik members are
+    full = p["counterterrorism.capacity_ceiling"][0, ne]
+    opening = p["counterterrorism.faction_opening"][0]
+    np.testing.assert_allclose(ceiling[:, ne], full * (1 - opening * np.array([0, 0.5, 1])))
+    nowhere = state.members[0, model.unit_is_host_faction, :].sum(axis=0) == 0
+    np.testing.assert_allclose(ceiling[2, nowhere], p["counterterrorism.capacity_ceiling"][2, nowhere])
+    assert (counterterrorism.coordination(state, p) == [1.0, 0.75, 0.5]).all()
 
 
 def test_counterterrorism_without_lethality_removes_nobody(chunk, model, rng):
     state, p = chunk
     p["counterterrorism.lethality_indiscriminate"][:] = 0.0
     p["counterterrorism.lethality_intel"][:] = 0.0
+    p["counterterrorism.neighbour_lethality"][:] = 0.0
     before = state.members.copy()
     counterterrorism.step(state, p, rng, model)
     assert (state.members == before).all() and state.losses.sum() == 0
@@ -200,17 +236,30 @@ def test_operations_need_members_and_cost_money(chunk, model, rng):
     assert state.attacks.sum() == 0
 
 
-def test_operations_broke_group_does_only_unfunded_attacks(model):
+def test_operations_broke_group_does_only_cheap_unfunded_attacks(model):
     from resurgence.engine.run import chunk_params, initial_state
 
-    mean = {}
+    mean, explosive = {}, {}
     for treasury in (0.0, 1e9):
         state, p = initial_state(model, 4000), chunk_params(model, 0, 4000)
         state.treasury[:] = treasury
         operations.step(state, p, np.random.default_rng(2), model)
         mean[treasury] = state.attacks.sum(axis=(1, 2)).mean()
+        explosive[treasury] = state.attacks[:, :, 1].sum() / state.attacks.sum()
+    gunfire = model.attack_share[0]  # the cheapest type
     ratio = mean[0.0] / mean[1e9]
-    assert ratio == pytest.approx(p["operations.unfunded_share"][0], abs=0.03)
+    assert ratio == pytest.approx(p["operations.unfunded_share"][0] * gunfire, rel=0.1)
+    assert explosive[0.0] == 0.0  # explosives need money
+    assert explosive[1e9] == pytest.approx(model.attack_share[1], abs=0.02)
+
+
+def test_unpaid_fighters_stay_home(model):
+    from resurgence.engine.run import chunk_params, initial_state
+
+    state, p = initial_state(model, 2), chunk_params(model, 0, 2)
+    state.arrears[:] = [0.0, 1.0 / (1.0 - p["payroll.arrears_memory"][0])]  # strain 0 and 1
+    posture, _ = operations.capability_terms(state, p)
+    np.testing.assert_allclose(posture[1] / posture[0], 1 - p["operations.unpaid_idleness"][0])
 
 
 def test_perception_without_attacks_fades(chunk, model, rng):
@@ -312,22 +361,98 @@ def test_defection_rate_grows_with_host_restriction(chunk, model):
     calm = defection.route_rates(state, p, model)[:, imu_route]
     state.relation[:, model.host_entity, imu] = -1.0
     restrained = defection.route_rates(state, p, model)[:, imu_route]
-    np.testing.assert_allclose(restrained, calm * (1 + p["defection.restriction_weight"]))
+    assert (calm > 0).any()
+    np.testing.assert_allclose(restrained, calm * (1 + p["defection.restriction_weight"])[:, None])
+
+
+def test_defection_into_the_group_goes_through_its_presence(chunk, model):
+    state, p = chunk
+    route = next(i for i, r in enumerate(model.routes) if r[2] == "defection.ttp->isk")
+    state.members[:, 0, :] = 0
+    state.members[:, 0, 0] = 100
+    rates = defection.route_rates(state, p, model)[:, route]
+    assert (rates[:, 1:] == 0).all() and (rates[:, 0] > 0).all()
+
+
+def test_the_allys_distrust_of_the_host_pulls_its_members_over(chunk, model):
+    state, p = chunk
+    route = next(i for i, r in enumerate(model.routes) if r[2] == "defection.ttp->isk")
+    ttp, host = model.unit_entity[model.routes[route][0]], model.host_entity
+    state.relation[:, ttp, host] = 0.5
+    trusting = defection.route_rates(state, p, model)[:, route]
+    state.relation[:, ttp, host] = -0.5
+    distrustful = defection.route_rates(state, p, model)[:, route]
+    w = p["defection.estrangement_weight"][:, None]
+    expected = np.broadcast_to((1 + 0.75 * w) / (1 + 0.25 * w), trusting.shape)
+    np.testing.assert_allclose(distrustful / trusting, expected)
+
+
+def test_a_bloc_defection_moves_its_share_at_once_and_only_once(model):
+    from resurgence.engine.run import chunk_params, initial_state
+
+    state, p = initial_state(model, 500), chunk_params(model, 0, 500)
+    for name in p:
+        if name.startswith("defection.") and "->" in name:
+            p[name][:] = 0.0  # no trickles: only blocs move
+    p["defection.bloc_hazard"][:] = 0.05
+    jua = model.units.index("ttp.jua")
+    route = next(i for i, r in enumerate(model.routes) if r[0] == jua and r[1] == 0)
+    before = state.members[:, jua, :].sum(axis=1)
+    defection.step(state, p, np.random.default_rng(4), model)
+    went = state.bloc_done[:, route].copy()
+    assert 0 < went.sum() < 500
+    moved = state.defections[:, jua]
+    assert (moved[~went] == 0).all()
+    share = moved[went].sum() / before[went].sum()
+    assert share == pytest.approx(model.route_bloc[route], abs=0.03)
+    state.defections[:] = 0
+    defection.step(state, p, np.random.default_rng(5), model)
+    assert (state.defections[went, jua] == 0).all()  # a route goes over once
+
+
+def _recruit(state, p, model, seed=1):
+    """One month of recruitment from full pools (the scenario's first month)."""
+    state.pool[:] = np.nan
+    recruitment.step(state, p, np.random.default_rng(seed), model)
+    return state.recruits.sum()
 
 
 def test_recruitment_needs_a_pool_and_reconciliation_cuts_it(chunk, model, rng):
     state, p = chunk
     p["recruitment.pool"][:] = 0.0
-    recruitment.step(state, p, rng, model)
-    assert state.recruits.sum() == 0
+    assert _recruit(state, p, model) == 0
     p["recruitment.pool"][:] = 1e5
     p["recruitment.reconciliation"][:] = 0.0
-    recruitment.step(state, p, np.random.default_rng(1), model)
-    free = state.recruits.sum()
+    free = _recruit(state, p, model)
     p["recruitment.reconciliation"][:] = 1.0
-    recruitment.step(state, p, np.random.default_rng(1), model)
+    p["recruitment.reconciliation_exit"][:] = 0.0
     expected = 1 - p["recruitment.reconciliation_effect"][0]
-    assert state.recruits.sum() == pytest.approx(free * expected, rel=0.1)
+    assert _recruit(state, p, model) == pytest.approx(free * expected, rel=0.1)
+
+
+def test_recruits_deplete_the_pool_which_refills_slowly(chunk, model, rng):
+    state, p = chunk
+    p["recruitment.pool"][:] = 1e5
+    p["recruitment.base_rate"][:] = 0.003
+    p["recruitment.pool_renewal"][:] = 0.01
+    recruits = _recruit(state, p, model)
+    assert recruits > 0
+    expected = 1e5 - state.recruits + 0.01 * state.recruits
+    np.testing.assert_allclose(state.pool, expected)
+
+
+def test_recruitment_needs_recruiters_where_the_pool_is(chunk, model, rng):
+    state, p = chunk
+    p["recruitment.pool"][:] = 1e5
+    state.members[:, 0, :] = 0
+    assert _recruit(state, p, model) == 0  # nobody of the group is there
+    state.members[:, 0, :] = 10
+    few = _recruit(state, p, model)
+    state.members[:, 0, :] = 1000
+    many = _recruit(state, p, model)
+    half = p["recruitment.presence_half"][0]
+    expected = (1000 / (1000 + half)) / (10 / (10 + half))
+    assert many / few == pytest.approx(expected, rel=0.15)
 
 
 def test_windfalls(chunk, model, rng):

@@ -145,7 +145,7 @@ def test_wilson_and_spearman():
 # ------------------------------------------------------------------ the engine
 def test_ending_is_the_last_process():
     assert PROCESSES[-1] is ending.PROCESS
-    assert len(PROCESSES) == 16
+    assert len(PROCESSES) == 17
 
 
 def test_severity_does_not_depend_on_size(model):
@@ -214,6 +214,7 @@ def test_a_strong_host_ends_the_group_by_policing():
         "recruitment.reconciliation": np.zeros(n),
         "payroll.attrition_base": np.zeros(n),
         "defection.group->rival": np.zeros(n),
+        "ending.fragile_size": np.zeros(n),  # the floor alone, not a founding group's fragility
     }
     ds = run(model, n, 4, overrides=over)
     cause = ds.end_cause.isel(month=-1).values
@@ -242,10 +243,41 @@ def test_reconciliation_ends_groups_by_politics():
         "recruitment.reconciliation_exit": np.full(n, 0.1),
         "payroll.attrition_base": np.zeros(n),
         "defection.group->rival": np.zeros(n),
+        "ending.fragile_size": np.zeros(n),  # the floor alone, not a founding group's fragility
     }
     ds = run(model, n, 5, overrides=over)
     cause = ds.end_cause.isel(month=-1).values
     assert (cause == ending.CAUSES.index("politics")).mean() > 0.9
+
+
+def test_a_founding_group_ends_when_raids_take_its_leaders():
+    model = compile_model(load_scenario("generic"), n_months=12)
+    n = 200
+    over = {"ending.decapitation": np.ones(n), "ending.member_floor": np.ones(n)}
+    ds = run(model, n, 6, overrides=over)
+    losses = ds.losses.sum("region").values
+    ended = ds.ended.values[:, -1]
+    first_raid = np.where((losses > 0).any(axis=1), np.argmax(losses > 0, axis=1), -1)
+    hit = first_raid >= 0
+    assert hit.mean() > 0.5
+    # ended in the month of its first raid loss, counted from 1, by the raid's kind
+    np.testing.assert_array_equal(ended[hit], first_raid[hit] + 1)
+    cause = ds.end_cause.values[hit, -1]
+    assert set(cause) <= {ending.CAUSES.index("policing"), ending.CAUSES.index("military")}
+
+
+def test_a_founding_group_that_attracts_nobody_dissolves():
+    model = compile_model(load_scenario("generic"), n_months=24)
+    n = 50
+    over = {
+        "recruitment.base_rate": np.zeros(n),
+        "ending.decapitation": np.zeros(n),
+        "counterterrorism.capacity_ceiling": np.zeros(n),
+    }
+    ds = run(model, n, 7, overrides=over)
+    months = int(model.values["ending.floor_months"])
+    assert (ds.end_cause.values[:, -1] == ending.CAUSES.index("collapse")).all()
+    assert (ds.ended.values[:, -1] == months).all()  # nobody joined from the first month
 
 
 def test_flagship_does_not_end(model):

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
 
     lines = ["# Sensitivity benchmark", "", *machine(), ""]
     spec = load_scenario(SCENARIO)
-    definition = Definition.from_scenario(spec.resurgence)
+    definition = Definition.from_scenario(spec)
     model = compile_model(spec)
     model = compile_model(spec, n_months=months_needed(model, definition))
     problem = sa.problem_from_scenario(spec, model)

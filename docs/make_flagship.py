@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -95,12 +96,16 @@ def probability_by_horizon(scenario, definition, budget) -> tuple[list[str], dic
         "",
     ]
     alternatives = [
-        Definition("reported_attacks", t, 3, definition.start, 36) for t in (5, 10, 15, 25)
-    ] + [Definition("members", m, 3, definition.start, 36) for m in (2500, 3500)]
+        replace(definition, measure="reported_attacks", threshold=t, consecutive=3, horizon=36)
+        for t in (5, 10, 15, 25)
+    ] + [
+        replace(definition, measure="members", threshold=m, consecutive=3, horizon=36)
+        for m in (2500, 3500)
+    ]
     months = list(ensemble["month"].values)
     alt_rows = []
     for d in alternatives:
-        hits = first_hit(measure_series(ensemble, d.measure), d, months) >= 0
+        hits = first_hit(measure_series(ensemble, d), d, months) >= 0
         k = int(hits.sum())
         alt_rows.append([d.describe(), pct(k / n), interval(*wilson_interval(k, n))])
     lines += table(["definition", "probability", "95% interval"], alt_rows)
@@ -169,8 +174,10 @@ def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
     lines = [
         f"Sobol' indices (SALib, Saltelli's scheme, N = {budget['sobol_n']} base samples, "
         f"{budget['sobol_replicas']} replicas per parameter set on common random numbers, "
-        f"{analysis.design.n_sets:,} sets) of the 16 parameters of the five conditions, each "
-        "uniform over its plausible range. Total-order index ST (with its 95% bootstrap "
+        f"{analysis.design.n_sets:,} sets) of the {len(problem.names)} parameters of the "
+        f"{len(problem.condition_names)} conditions, each uniform over its plausible range "
+        "(a regional one as one level in every region, or as a factor on each region's "
+        "value). Total-order index ST (with its 95% bootstrap "
         "half-width) of the resurgence probability and of reported attacks in the horizon's "
         "last month, by condition:",
         "",
@@ -219,7 +226,8 @@ def boxes(scenario, definition, budget, model) -> list[str]:
     )
     total = len(found.samples)
     lines = [
-        f"PRIM (EMA Workbench) over {total} parameter sets of the same 16 parameters (Latin "
+        f"PRIM (EMA Workbench) over {total} parameter sets of the same {len(space)} "
+        "parameters (Latin "
         f"hypercube, {budget['discover_replicas']} replicas each); a set counts as a likely "
         f"resurgence when its probability is at least {found.likely:g}: {found.cases} of "
         f"{total} sets.",
@@ -299,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     budget = BUDGETS["quick" if args.quick else "full"]
     started = time.perf_counter()
     scenario = load_scenario("isk")
-    definition = Definition.from_scenario(scenario.resurgence)
+    definition = Definition.from_scenario(scenario)
     base = compile_model(scenario)
     horizon_model = compile_model(scenario, n_months=months_needed(base, definition))
 

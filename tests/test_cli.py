@@ -124,6 +124,8 @@ def test_run_writes_ensemble_zarr(isk_run):
     for name in ("members", "treasury", "attacks", "reported_attacks"):
         assert name in ds.data_vars
     assert ds.attrs["seed"] == 3
+    assert ds.attrs["reported"] == "claimed"  # the flagship's calibrated channel
+    assert "claimed" in ds["reported_attacks"].attrs["description"]
 
 
 def test_run_writes_summary_parquet(isk_run):
@@ -151,6 +153,10 @@ def test_run_writes_manifest(isk_run):
     r = manifest["resurgence"]
     assert 0.0 <= r["ci_low"] <= r["probability"] <= r["ci_high"] <= 1.0
     assert r["replicas"] == 200
+    assert manifest["reported"] == "claimed"
+    assert r["definition"]["area"] == ["Afghanistan"]
+    assert "khyber_pakhtunkhwa" not in r["definition"]["regions"]
+    assert "claimed attacks a month in Afghanistan" in r["definition_text"]
 
 
 def test_same_seed_gives_identical_summary(isk_run, tmp_path):
@@ -228,6 +234,28 @@ def test_run_with_from_outside_the_run_exits_2(tmp_path):
     assert not (out / "manifest.json").exists()
 
 
+def test_run_regions_option(tmp_path):
+    out = tmp_path / "regions"
+    args = ["run", "isk", "-n", "10", "--months", "30", "--seed", "1", "--workers", "1"]
+    result = invoke([*args, "--regions", "khyber_pakhtunkhwa, abroad", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "claimed attacks a month in khyber_pakhtunkhwa, abroad for" in result.stdout
+    definition = json.loads((out / "manifest.json").read_text())["resurgence"]["definition"]
+    assert definition["regions"] == ["khyber_pakhtunkhwa"]
+    result = invoke([*args, "--regions", "all", "--out", str(tmp_path / "all")])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        json.loads((tmp_path / "all" / "manifest.json").read_text())["resurgence"]["definition"][
+            "regions"
+        ]
+        == []
+    )
+    result = invoke([*args, "--regions", "Afghanistan,Mars", "--out", str(tmp_path / "bad")])
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "--regions: 'Mars' is not a region, a region tag or a country" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_run_with_malformed_from_exits_2(tmp_path):
     result = invoke(["run", "isk", "-n", "10", "--from", "2019-13", "--out", str(tmp_path)])
     assert result.exit_code == 2, (result.stdout, result.stderr)
@@ -276,7 +304,9 @@ def test_validate_builtin_file():
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("command", [None, "run", "validate", "scenarios", "show", "runs"])
+@pytest.mark.parametrize(
+    "command", [None, "run", "validate", "scenarios", "show", "runs", "conditions"]
+)
 def test_help(command):
     args = ["--help"] if command is None else [command, "--help"]
     result = invoke(args)

@@ -66,8 +66,14 @@ LIVE_ELSEWHERE = {
         GENERIC_ENDS,
     ),
     "ending.floor_months": ("as ending.member_floor", GENERIC_ENDS),
-    "ending.attribution_memory": ("names the cause of an end; the flagship's group does not end", GENERIC_ENDS),
-    "ending.fragile_size": ("a founding group's fragility; the flagship's group is established", GENERIC_ENDS),
+    "ending.attribution_memory": (
+        "names the cause of an end; the flagship's group does not end",
+        GENERIC_ENDS,
+    ),
+    "ending.fragile_size": (
+        "a founding group's fragility; the flagship's group is established",
+        GENERIC_ENDS,
+    ),
     "ending.decapitation": ("as ending.fragile_size", GENERIC_ENDS),
     "observe.reporting_rate": (
         "the generic dataset's channel; the flagship reports through its calibrated claims "

@@ -568,7 +568,7 @@ def is_reference(path: tuple) -> bool:
     if path[0] == "channels" and len(path) == 4 and path[2] == "alternatives":
         return True
     if path[0] == "conditions":
-        return len(path) == 4  # conditions.NAME.parameters[i]
+        return len(path) == 4 and path[2] == "parameters"  # conditions.NAME.parameters[i]
     return len(path) >= 3 and path[-1] in REFERENCES.get(path[-3], ())
 
 
@@ -583,6 +583,12 @@ def reference_keys(doc: dict) -> list[tuple]:
         keys += [("initial", "members", unit, r) for r in regions]
     keys += [("initial", "capacity", r) for r in initial.get("capacity", {})]
     keys += [("initial", "hub_crackdown", h) for h in initial.get("hub_crackdown", {})]
+    for name, condition in doc.get("conditions", {}).items():
+        keys += [
+            ("conditions", name, key, p)
+            for key in ("group_favours", "scale", "ranges")
+            for p in condition.get(key, {})
+        ]
     return keys
 
 
@@ -782,11 +788,14 @@ def m_duplicate_name(draw, base: Base, doc: dict):
             draw(st.integers(0, len(routes))), copy.deepcopy(draw(st.sampled_from(routes)))
         )
     else:
+        # a parameter of one condition also in another (its group_favours lists it)
         conditions = doc["conditions"]
         source = draw(st.sampled_from(sorted(conditions)))
-        target = draw(st.sampled_from(sorted(conditions)))
-        parameter = draw(st.sampled_from(conditions[source]["parameters"]))
-        conditions[target]["parameters"].append(parameter)
+        target = conditions[draw(st.sampled_from(sorted(set(conditions) - {source})))]
+        parameter = draw(st.sampled_from(sorted(conditions[source]["group_favours"])))
+        target["group_favours"][parameter] = "high"
+        if "parameters" in target:
+            target["parameters"].append(parameter)
     return None
 
 

@@ -55,7 +55,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path, isk)
             SETTINGS["replicas"],
             SETTINGS["seed"],
             out / PARTIAL,
-            Definition.from_scenario(isk.resurgence),
+            Definition.from_scenario(isk),
             chunk_size=SETTINGS["chunk_size"],
             progress=_interrupt_after(3),
         )
@@ -77,7 +77,7 @@ def test_resume_refuses_other_settings_and_complete_runs(tmp_path, isk):
     out = tmp_path / "cut"
     out.mkdir()
     model = compile_model(isk, n_months=SETTINGS["months"])
-    definition = Definition.from_scenario(isk.resurgence)
+    definition = Definition.from_scenario(isk)
     with pytest.raises(Stop):
         run_to_store(
             model, 120, 4, out / PARTIAL, definition, chunk_size=20, progress=_interrupt_after(1)

@@ -1,6 +1,9 @@
-"""The resurgence definition, its probability and the Monte-Carlo interval."""
+"""The resurgence definition (its regions and the channel it counts), its probability and
+the Monte-Carlo interval; the run's reported attacks through the scenario's channel."""
 
 from __future__ import annotations
+
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -9,10 +12,15 @@ import xarray as xr
 from resurgence.analysis.resurgence import (
     Definition,
     first_hit,
+    measure_from_arrays,
+    measure_series,
     resurgence_probability,
     wilson_interval,
 )
+from resurgence.engine.compile import compile_model
+from resurgence.engine.run import run
 from resurgence.errors import ResurgenceError
+from resurgence.scenario import load_scenario
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 
@@ -79,10 +87,98 @@ def test_probability_and_curve():
 
 
 def test_definition_from_cli_overrides_and_errors(isk):
-    d = Definition.from_scenario(isk.resurgence, threshold=5.0, horizon=None)
+    d = Definition.from_scenario(isk, threshold=5.0, horizon=None)
     assert d.threshold == 5.0 and d.horizon == isk.resurgence.horizon
-    assert "5 reported attacks" in d.describe()
+    assert "5 claimed attacks" in d.describe()
     with pytest.raises(ResurgenceError, match="measure"):
-        Definition.from_scenario(isk.resurgence, measure="mood")
+        Definition.from_scenario(isk, measure="mood")
     with pytest.raises(ResurgenceError, match="outside the run"):
         first_hit(np.zeros((1, 12)), _definition(start="2030-01"), MONTHS)
+
+
+def _regional_ensemble():
+    """Two replicas, three regions: 10 attacks a month in `a`, 20 in `b`, 40 in `c`."""
+    attacks = np.broadcast_to(np.array([10, 20, 40])[None, None, :, None], (2, 12, 3, 1))
+    members = np.broadcast_to(np.array([100, 200, 400])[None, None, None, :], (2, 12, 1, 3))
+    return xr.Dataset(
+        {
+            "reported_attacks": (("replica", "month", "region", "attack_type"), attacks),
+            "attacks": (("replica", "month", "region", "attack_type"), attacks),
+            "members": (("replica", "month", "actor", "region"), members),
+        },
+        coords={"month": MONTHS, "actor": ["isk"], "region": ["a", "b", "c"]},
+        attrs={"focal": "isk"},
+    )
+
+
+@pytest.mark.parametrize("measure", ["reported_attacks", "attacks", "members"])
+def test_the_measure_sums_only_the_definitions_regions(measure):
+    ensemble = _regional_ensemble()
+    arrays = {name: ensemble[name].values for name in ("reported_attacks", "attacks", "members")}
+    scale = 10 if measure == "members" else 1
+    for regions, total in (((), 70), (("a", "c"), 50), (("b",), 20)):
+        d = _definition(measure=measure, regions=regions)
+        series = measure_series(ensemble, d)
+        assert (series == total * scale).all()
+        np.testing.assert_array_equal(measure_from_arrays(arrays, d, ["a", "b", "c"]), series)
+    with pytest.raises(ResurgenceError, match="regions the run does not have"):
+        measure_from_arrays(arrays, _definition(regions=("z",)), ["a", "b", "c"])
+
+
+def test_regions_by_name_tag_or_country(isk):
+    afghan = [r.name for r in isk.regions if r.country == "Afghanistan"]
+    assert Definition.from_scenario(isk).regions == tuple(afghan)  # the flagship's own
+    assert "khyber_pakhtunkhwa" not in afghan
+    d = Definition.from_scenario(isk, regions=["abroad", "kabul"])
+    assert d.regions == ("kabul", "khyber_pakhtunkhwa")  # in the scenario's order
+    assert d.area == ("abroad", "kabul")
+    assert " in abroad, kabul for " in d.describe()
+    every = Definition.from_scenario(isk, regions=[])
+    assert every.regions == () and " in " not in every.describe().split(" for ")[0]
+    with pytest.raises(ResurgenceError, match="--regions: 'Mars' is not a region"):
+        Definition.from_scenario(isk, regions=["Mars"])
+
+
+def test_the_definition_says_which_channel_it_counts(isk):
+    d = Definition.from_scenario(isk)
+    assert d.reported == isk.resurgence.reported == "claimed"
+    assert d.describe().startswith("at least 15 claimed attacks a month in Afghanistan for 3")
+    generic = _definition()
+    assert "10 reported attacks a month for 3" in generic.describe()
+    assert (
+        Definition.from_scenario(isk, measure="attacks")
+        .describe()
+        .startswith("at least 15 latent attacks a month in Afghanistan")
+    )
+
+
+def test_unknown_resurgence_regions_are_a_scenario_error(tmp_path):
+    text = (resources.files("resurgence") / "scenario/builtin/isk.toml").read_text("utf-8")
+    assert text.count('regions = ["Afghanistan"]') == 1
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace('regions = ["Afghanistan"]', 'regions = ["Atlantis"]'))
+    with pytest.raises(ResurgenceError) as caught:
+        load_scenario(str(path))
+    message = str(caught.value)
+    assert message.startswith(f"{path}:") and "resurgence.regions" in message
+    assert "'Atlantis' is not a region, a region tag or a country" in message
+    assert "Afghanistan" in message  # what it could be
+
+
+def test_the_runs_reported_attacks_come_through_the_scenarios_channel(isk):
+    n, ones = 30, np.ones(30)
+    claimed = run(compile_model(isk, n_months=6), n, 1, overrides={"observe.claimed_rate": ones})
+    assert claimed.attrs["reported"] == "claimed"
+    assert "claimed_rate" in claimed["reported_attacks"].attrs["description"]
+    assert claimed["attacks"].values.sum() > 0
+    np.testing.assert_array_equal(claimed["reported_attacks"], claimed["attacks"])
+
+    generic = isk.model_copy(
+        update={"resurgence": isk.resurgence.model_copy(update={"reported": "reporting"})}
+    )
+    rates = {"observe.claimed_rate": ones, "observe.reporting_rate": ones * 0.3}
+    thinned = run(compile_model(generic, n_months=6), n, 1, overrides=rates)
+    assert thinned.attrs["reported"] == "reporting"
+    assert "reporting_rate" in thinned["reported_attacks"].attrs["description"]
+    np.testing.assert_array_equal(thinned["attacks"], claimed["attacks"])  # the same latent path
+    assert thinned["reported_attacks"].values.sum() < thinned["attacks"].values.sum()

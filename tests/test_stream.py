@@ -22,7 +22,7 @@ def test_streamed_summary_equals_the_in_memory_summary(tmp_path, isk):
     expected = summarise(ensemble).set_index(KEY).sort_index()
     streamed = pd.read_parquet(tmp_path / "run" / "summary.parquet").set_index(KEY).sort_index()
     pd.testing.assert_frame_equal(streamed, expected)
-    in_memory, curve = resurgence_probability(ensemble, Definition.from_scenario(isk.resurgence))
+    in_memory, curve = resurgence_probability(ensemble, Definition.from_scenario(isk))
     assert result.probability == in_memory
     assert list(result.curve) == list(curve)
 

@@ -23,15 +23,18 @@ from resurgence.commands.common import (
     From,
     Horizon,
     Measure,
+    Regions,
     Threshold,
     Workers,
     console,
     default_out,
     errors,
     handles_errors,
+    parse_regions,
     set_output_width,
 )
 from resurgence.commands.compare import compare_command
+from resurgence.commands.conditions import conditions_command
 from resurgence.commands.discover import discover_command
 from resurgence.commands.evidence_options import PosteriorFile, say_parameters
 from resurgence.commands.ingest import ingest_command
@@ -109,6 +112,7 @@ def run_command(
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
+    regions: Regions = None,
     catalog: Path | None = typer.Option(
         None, help="DuckDB run catalog (default: RESURGENCE_CATALOG or the user data directory)."
     ),
@@ -157,6 +161,7 @@ def run_command(
         "consecutive": consecutive,
         "start": start,
         "horizon": horizon,
+        "regions": parse_regions(regions),
     }
     with Progress(
         TextColumn("[bold]simulating"),
@@ -431,6 +436,7 @@ app.command("compare")(compare_command)
 app.command("check")(check_command)
 app.command("sensitivity")(sensitivity_command)
 app.command("discover")(discover_command)
+app.command("conditions")(conditions_command)
 app.command("report")(report_command)
 app.command("calibrate")(calibrate_command)
 app.command("forecast")(forecast_command)

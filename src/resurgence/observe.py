@@ -8,8 +8,13 @@ Datasets see only part of what happens, and how much they see varies from month 
   month has a reporting rate drawn from a beta law with the measure's mean rate and
   concentration; each latent attack is then reported independently with that rate (a
   beta-binomial law, over-dispersed relative to plain binomial thinning). Claims and
-  records have different rates: a group claims some attacks it did not do and leaves
-  others unclaimed, and a monitor misses what it cannot reach.
+  records have different rates: a group leaves some attacks unclaimed, and a monitor
+  misses what it cannot reach.
+* The run's `reported_attacks` come through one of three channels (`CHANNELS`), which a
+  scenario chooses with `[resurgence] reported`: the generic dataset (`reporting`, with
+  `observe.reporting_rate` and `observe.concentration`, the default) or the channel of
+  claims or of records, whose rates calibration fits, so that a resurgence threshold
+  means what the evidence behind it means.
 * `fatalities`: the deaths of the group's attacks, thinned the same way.
 * `fighters_estimate`: an analyst's estimate of members over a period: the mean over the
   period's months of the members in the area, times a log-normal error; printed ranges
@@ -48,7 +53,8 @@ PARAMETERS = (
     _rate(
         "reporting_rate",
         0.8,
-        "Share of attacks a generic dataset reports (the run's `reported_attacks`).",
+        "Share of attacks a generic dataset reports: the run's `reported_attacks` unless "
+        "the scenario's [resurgence] reported names another channel.",
     ),
     _concentration("concentration"),
     _rate(
@@ -139,9 +145,45 @@ def thin(
     return binomial(rng, latent, rho).astype(latent.dtype)
 
 
-def report(latent: np.ndarray, params: dict[str, np.ndarray], rng: np.random.Generator):
-    """The run's `reported_attacks` for latent counts of shape (n, months, ...)."""
-    return thin(latent, params["observe.reporting_rate"], params["observe.concentration"], rng)
+@dataclass(frozen=True)
+class Channel:
+    """A channel the run's `reported_attacks` can come through."""
+
+    rate: str
+    concentration: str
+    adjective: str  # as in "claimed attacks a month"
+    description: str
+
+
+CHANNELS: dict[str, Channel] = {
+    "reporting": Channel(
+        "observe.reporting_rate", "observe.concentration", "reported", "attacks a dataset reports"
+    ),
+    "claimed": Channel(
+        MEASURES["attacks_claimed"].rate,
+        MEASURES["attacks_claimed"].concentration,
+        "claimed",
+        MEASURES["attacks_claimed"].description,
+    ),
+    "recorded": Channel(
+        MEASURES["attacks_recorded"].rate,
+        MEASURES["attacks_recorded"].concentration,
+        "recorded",
+        MEASURES["attacks_recorded"].description,
+    ),
+}
+
+
+def report(
+    latent: np.ndarray,
+    params: dict[str, np.ndarray],
+    rng: np.random.Generator,
+    channel: str = "reporting",
+):
+    """The run's `reported_attacks` for latent counts of shape (n, months, ...), through
+    `channel` (a key of `CHANNELS`)."""
+    c = CHANNELS[channel]
+    return thin(latent, params[c.rate], params[c.concentration], rng)
 
 
 def monthly(

@@ -65,7 +65,7 @@ def execute(
     model = compile_model(spec, layered, n_months=months)
     if drawn is not None:
         model = with_posterior(model, drawn)
-    resurgence = Definition.from_scenario(spec.resurgence, **(definition or {}))
+    resurgence = Definition.from_scenario(spec, **(definition or {}))
 
     if resume and (out / store.MANIFEST).is_file():
         raise ResurgenceError(f"{out}: this run is complete; nothing to resume")
@@ -111,6 +111,7 @@ def execute(
         "parameters": parameters,
         "posterior": model.posterior.source if model.posterior else None,
         "posterior_digest": model.posterior.digest if model.posterior else None,
+        "reported": model.resurgence.reported,  # the channel of reported_attacks
         "seed": seed,
         "replicas": replicas,
         "months": model.n_months,

@@ -5,16 +5,18 @@ parameter sets: with these values, how likely is a resurgence, and how active is
 at the horizon? Each set runs `replicas` replicas as one chunk, seeded like chunk 0 of a
 run, so every set sees the same random numbers (common random numbers: differences
 between sets come from the parameters, not from the draws). Workers reduce each chunk to
-the few numbers asked for, so memory does not grow with the number of sets.
+the few numbers asked for, so memory does not grow with the number of sets. A regional
+parameter is sampled as one number too, a level or a factor (`analysis.conditions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from resurgence.analysis.conditions import check_how, overrides
 from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
 from resurgence.engine.compile import Model
 from resurgence.engine.executors import executor
@@ -41,10 +43,11 @@ def months_needed(model: Model, definition: Definition) -> int:
 
 
 def _evaluate_set(args) -> tuple[np.ndarray, float, float]:
-    model, values, replicas, seed, definition = args
-    overrides = {name: np.full(replicas, value) for name, value in values.items()}
-    out = simulate_chunk(model, 0, replicas, seed, 0, overrides)
-    hits = first_hit(measure_from_arrays(out, definition.measure), definition, model.months) >= 0
+    model, values, how, replicas, seed, definition = args
+    sampled = {name: np.full(replicas, value) for name, value in values.items()}
+    out = simulate_chunk(model, 0, replicas, seed, 0, overrides(model, sampled, how))
+    series = measure_from_arrays(out, definition, model.regions)
+    hits = first_hit(series, definition, model.months) >= 0
     last = month_offset(model.start, definition.start) + definition.horizon - 1
     attacks = float(out["reported_attacks"][:, last].sum(axis=(1, 2)).mean())
     members = float(out["members"][:, last, 0, :].sum(axis=1).mean())
@@ -58,14 +61,17 @@ def evaluate(
     seed: int,
     definition: Definition,
     *,
+    how: Mapping[str, str] | None = None,
     workers: int = 1,
     dask_address: str | None = None,
     dask_local: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
-    """Run every parameter set (row i of the arrays in `samples`, one array per scalar
-    parameter) on the same random numbers; `model` must run to the horizon's end. Sets run
-    on `workers` local processes, or on a Dask cluster (see `resurgence.engine.executors`)."""
+    """Run every parameter set (row i of the arrays in `samples`, one array per parameter)
+    on the same random numbers; `model` must run to the horizon's end. `how` says how each
+    sampled number sets its parameter (`analysis.conditions.overrides`; default: a scalar's
+    value). Sets run on `workers` local processes, or on a Dask cluster (see
+    `resurgence.engine.executors`)."""
     if model.n_months < months_needed(model, definition):
         raise ResurgenceError(
             f"the model runs {model.n_months} months; the resurgence horizon needs "
@@ -73,11 +79,9 @@ def evaluate(
         )
     if not samples:
         raise ResurgenceError("no parameters to sample")
+    how = dict(how or {})
     for name, values in samples.items():
-        if name not in model.values:
-            raise ResurgenceError(f"unknown parameter {name!r}")
-        if model.values[name].ndim != 0:
-            raise ResurgenceError(f"{name} is a regional parameter; sample scalar ones")
+        check_how(model, name, how.get(name, "value"))
         if not np.all(np.isfinite(values)):
             raise ResurgenceError(f"samples of {name} must be finite")
     sizes = {len(v) for v in samples.values()}
@@ -87,7 +91,7 @@ def evaluate(
     if n_sets == 0:
         raise ResurgenceError("no parameter sets to evaluate")
     tasks = [
-        (model, {name: float(v[i]) for name, v in samples.items()}, replicas, seed, definition)
+        (model, {name: float(v[i]) for name, v in samples.items()}, how, replicas, seed, definition)
         for i in range(n_sets)
     ]
     results: list = [None] * n_sets

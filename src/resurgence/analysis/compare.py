@@ -102,7 +102,7 @@ def run_arm(
         model = with_posterior(model, posterior)
     ensemble = run(model, replicas, seed, chunk_size=chunk_size, workers=workers, progress=progress)
     months_list = list(ensemble["month"].values)
-    hits = first_hit(measure_series(ensemble, definition.measure), definition, months_list) >= 0
+    hits = first_hit(measure_series(ensemble, definition), definition, months_list) >= 0
     low, high = wilson_interval(int(hits.sum()), replicas)
     covered = min(definition.horizon, model.n_months - months_list.index(definition.start))
     probability = Probability(

@@ -1,7 +1,8 @@
 """Scenario discovery: in which combinations of conditions is a resurgence likely?
 
-Three verbs, as in SALib: define the space (`condition_space`: the scalar parameters of the
-scenario's conditions of resurgence, each over its plausible range), sample it
+Three verbs, as in SALib: define the space (`condition_space`: the parameters of the
+scenario's conditions of resurgence, each over its plausible range, a regional one as a
+level or a factor), sample it
 (`latin_hypercube`), evaluate each set (`resurgence.analysis.batch.evaluate`, a few
 replicas per set on common random numbers), and analyse (`find_boxes`: PRIM, the Patient
 Rule Induction Method of Friedman and Fisher, as used for scenario discovery by Bryant and
@@ -53,6 +54,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from resurgence.analysis.batch import Evaluation, evaluate
+from resurgence.analysis.conditions import how_of
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import Model
 from resurgence.errors import ResurgenceError
@@ -398,6 +400,7 @@ def discover(
         replicas,
         seed,
         definition,
+        how=how_of(space),
         workers=workers,
         dask_address=dask_address,
         dask_local=dask_local,

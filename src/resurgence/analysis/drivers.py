@@ -8,11 +8,12 @@ expected attacks are the product
 
     E = rate x members x posture factor x cohesion factor x money factor x other,
 
-where `other` holds what is neither (the base rate set by events, experience and
-excitation). Because E is a product, a change in it splits exactly into one part per
-factor by the logarithmic mean Divisia index (LMDI-I; Ang 2004, Energy Policy 32:1131):
-part_f = L(E1, E0) ln(f1 / f0), L the logarithmic mean, with no residual. So a fall in
-attacks reads as lost capability (members), money, posture or cohesion.
+where `other` holds what is neither (the base rate set by events, experience, joint
+operations under an alliance and excitation). Because E is a product, a change in it
+splits exactly into one part per factor by the logarithmic mean Divisia index (LMDI-I; Ang
+2004, Energy Policy 32:1131): part_f = L(E1, E0) ln(f1 / f0), L the logarithmic mean, with
+no residual. So a fall in attacks reads as lost capability (members), money, posture or
+cohesion.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def factors(state: State, p: dict[str, np.ndarray], model: Model) -> dict[str, n
     )
     rate = p["operations.attack_rate"] * operations.experience_factor(experience, p)
     base = (rate * posture * cohesion)[:, None] * by_region
+    base *= operations.joint_operations(state, p, model)
     money = operations.funded_share(state, p, model, base.sum(axis=1))
     base *= money[:, None]
     n, w, _, _ = operations.excitation_terms(p)

@@ -56,7 +56,8 @@ def project(
             arr[:, i] = getattr(p.state, name)
         if progress:
             progress(1)
-    out["reported_attacks"] = observe.report(out["attacks"], p.params, obs_rng)
+    reported = model.resurgence.reported
+    out["reported_attacks"] = observe.report(out["attacks"], p.params, obs_rng, reported)
     return out, p
 
 

@@ -1,11 +1,16 @@
 """Resurgence: a user-set definition, and its probability with a Monte-Carlo interval.
 
 A resurgence happens in a replica when a measure (reported attacks, latent attacks, or
-members of the focal group, summed over regions) stays at or above a threshold for
-`consecutive` months in a row, with the run of months completed within `horizon` months
-from `start`. The probability is the share of replicas where it happens; its interval is
-the Wilson score interval, which behaves well near 0 and 1 where the normal approximation
-does not.
+members of the focal group, summed over the regions the definition names, by default all)
+stays at or above a threshold for `consecutive` months in a row, with the run of months
+completed within `horizon` months from `start`. The probability is the share of replicas
+where it happens; its interval is the Wilson score interval, which behaves well near 0 and
+1 where the normal approximation does not.
+
+A definition names regions because its threshold is usually argued from one country's
+figures (the flagship's from attacks in Afghanistan), and says through which observation
+channel `reported_attacks` came (`[resurgence] reported`), so that its text says what the
+threshold counts.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
+from resurgence import observe
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset, parse_month
-from resurgence.scenario.schema import Resurgence
+from resurgence.scenario.references import region_choices, select_regions
+from resurgence.scenario.schema import Scenario
 
 MEASURES = ("reported_attacks", "attacks", "members")
 
@@ -30,15 +37,22 @@ class Definition:
     consecutive: int
     start: str
     horizon: int
+    regions: tuple[str, ...] = ()  # the regions whose measure counts; () = all
+    area: tuple[str, ...] = ()  # how the scenario or --regions named them (e.g. a country)
+    reported: str = "reporting"  # the observation channel of reported_attacks
 
     @classmethod
-    def from_scenario(cls, r: Resurgence, **overrides) -> Definition:
+    def from_scenario(cls, scenario: Scenario, **overrides) -> Definition:
+        """The scenario's `[resurgence]` table, with the command line's `overrides`
+        (None: keep the scenario's; `regions` a list of names, tags or countries)."""
+        r = scenario.resurgence
         values = {
             "measure": r.measure,
             "threshold": r.threshold,
             "consecutive": r.consecutive,
             "start": r.start,
             "horizon": r.horizon,
+            "regions": r.regions,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -54,17 +68,26 @@ class Definition:
             raise ResurgenceError(
                 "--consecutive and --horizon must be at least 1 and --threshold at least 0"
             )
-        return cls(**values)
+        area = tuple(values.pop("regions"))
+        selected, unknown = select_regions(scenario.regions, list(area))
+        if unknown:
+            raise ResurgenceError(
+                f"--regions: {', '.join(map(repr, unknown))} is not a region, a region tag or "
+                "a country of the scenario; expected any of: "
+                + ", ".join(region_choices(scenario.regions))
+            )
+        return cls(**values, regions=tuple(selected), area=area, reported=r.reported)
 
     def describe(self) -> str:
         what = {
-            "reported_attacks": "reported attacks a month",
+            "reported_attacks": f"{observe.CHANNELS[self.reported].adjective} attacks a month",
             "attacks": "latent attacks a month",
             "members": "members",
         }[self.measure]
+        where = f" in {', '.join(self.area or self.regions)}" if self.regions else ""
         return (
-            f"at least {self.threshold:g} {what} for {self.consecutive} consecutive months "
-            f"within {self.horizon} months from {self.start}"
+            f"at least {self.threshold:g} {what}{where} for {self.consecutive} consecutive "
+            f"months within {self.horizon} months from {self.start}"
         )
 
     def as_dict(self) -> dict:
@@ -106,20 +129,39 @@ def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, floa
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def measure_series(ensemble: xr.Dataset, measure: str) -> np.ndarray:
-    """The focal group's monthly measure, summed over regions: shape (replica, month)."""
-    if measure == "members":
-        da = ensemble["members"].sel(actor=ensemble.attrs["focal"]).sum("region")
+def measure_series(ensemble: xr.Dataset, definition: Definition) -> np.ndarray:
+    """The focal group's monthly measure, summed over the definition's regions: shape
+    (replica, month)."""
+    if definition.measure == "members":
+        da = ensemble["members"].sel(actor=ensemble.attrs["focal"])
     else:
-        da = ensemble[measure].sum(("region", "attack_type"))
-    return da.transpose("replica", "month").values
+        da = ensemble[definition.measure].sum("attack_type")
+    if definition.regions:
+        da = da.sel(region=list(definition.regions))
+    return da.sum("region").transpose("replica", "month").values
 
 
-def measure_from_arrays(out: dict[str, np.ndarray], measure: str) -> np.ndarray:
-    """The same series from a chunk's raw arrays (focal group first on the actor axis)."""
-    if measure == "members":
-        return out["members"][:, :, 0, :].sum(axis=2)
-    return out[measure].sum(axis=(2, 3))
+def measure_from_arrays(
+    out: dict[str, np.ndarray], definition: Definition, regions: list[str]
+) -> np.ndarray:
+    """The same series from a chunk's raw arrays (focal group first on the actor axis),
+    whose region axis holds `regions`."""
+    mask = _region_mask(definition, regions)
+    if definition.measure == "members":
+        return out["members"][:, :, 0, mask].sum(axis=2)
+    return out[definition.measure][:, :, mask].sum(axis=(2, 3))
+
+
+def _region_mask(definition: Definition, regions: list[str]) -> np.ndarray:
+    """Which of `regions` the definition counts."""
+    missing = set(definition.regions) - set(regions)
+    if missing:
+        raise ResurgenceError(
+            f"the resurgence definition counts regions the run does not have: {sorted(missing)}"
+        )
+    if not definition.regions:
+        return np.ones(len(regions), dtype=bool)
+    return np.isin(regions, definition.regions)
 
 
 def first_hit(series: np.ndarray, definition: Definition, months: list[str]) -> np.ndarray:
@@ -154,7 +196,7 @@ def resurgence_probability(
     (`months_covered` says how many).
     """
     months = list(ensemble["month"].values)
-    hit = first_hit(measure_series(ensemble, definition.measure), definition, months)
+    hit = first_hit(measure_series(ensemble, definition), definition, months)
     return from_first_hits(hit_counts(hit, definition, months), hit.size, definition)
 
 

@@ -4,9 +4,11 @@ SALib's three verbs, with the model evaluated in between by a function passed in
 
 1. **Define the problem.** The scenario's `[conditions]` name the analysis's conditions
    of resurgence (for `isk`: funding alignment, organisational decay, host unity, the
-   host's weak spots, windfalls), each with the scalar parameters that express it. Each
-   parameter varies uniformly over its plausible range (`Parameter.low`/`.high`); the
-   conditions are SALib's `groups`.
+   host's weak spots, windfalls), each with the parameters that express it. Each
+   parameter varies uniformly over its plausible range (`Parameter.low`/`.high`, or the
+   condition's narrower `ranges`), a regional one as a whole: one level in every region,
+   or a factor on each region's value (`analysis.conditions`); the conditions are
+   SALib's `groups`.
 2. **Sample.** Sobol' (`SALib.sample.sobol.sample`, Saltelli's scheme on a scrambled
    Sobol' sequence, first and total order only) or Morris
    (`SALib.sample.morris.sample`, 4 levels).
@@ -66,7 +68,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from resurgence.analysis.batch import evaluate as evaluate_batch
-from resurgence.analysis.conditions import condition_space
+from resurgence.analysis.conditions import condition_space, how_of
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import Model
 from resurgence.errors import ResurgenceError
@@ -92,11 +94,18 @@ Evaluator = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 @dataclass(frozen=True)
 class Problem:
-    """Parameters, the condition each belongs to, and the uniform range each varies on."""
+    """Parameters, the condition each belongs to, the uniform range each varies on, and
+    how each sampled number sets its parameter (`analysis.conditions`)."""
 
     names: tuple[str, ...]
     conditions: tuple[str, ...]  # the condition of each parameter
     bounds: tuple[tuple[float, float], ...]
+    how: tuple[str, ...]  # 'value', 'level' or 'scale', for each parameter
+
+    @property
+    def how_of(self) -> dict[str, str]:
+        """Each parameter's `how`."""
+        return dict(zip(self.names, self.how, strict=True))
 
     @property
     def condition_names(self) -> list[str]:
@@ -116,9 +125,12 @@ class Problem:
 
 
 def define_problem(
-    conditions: Mapping[str, Sequence[str]], bounds: Mapping[str, tuple[float, float]]
+    conditions: Mapping[str, Sequence[str]],
+    bounds: Mapping[str, tuple[float, float]],
+    how: Mapping[str, str] | None = None,
 ) -> Problem:
-    """A problem from conditions (name -> parameters) and each parameter's (low, high)."""
+    """A problem from conditions (name -> parameters), each parameter's (low, high) and
+    how it is set (default: its value)."""
     names: list[str] = []
     groups: list[str] = []
     for condition, parameters in conditions.items():
@@ -140,15 +152,16 @@ def define_problem(
                 "to be sampled"
             )
         ranges.append((low, high))
-    return Problem(tuple(names), tuple(groups), tuple(ranges))
+    kinds = tuple((how or {}).get(name, "value") for name in names)
+    return Problem(tuple(names), tuple(groups), tuple(ranges), kinds)
 
 
 def problem_from_scenario(scenario: Scenario, model: Model) -> Problem:
-    """The scenario's conditions, with each parameter's plausible range from the model."""
+    """The scenario's conditions, with each parameter's range explored (`condition_space`)."""
     space = condition_space(scenario, model)
     conditions = {c: list(rows["parameter"]) for c, rows in space.groupby("condition", sort=False)}
     bounds = {row.parameter: (row.low, row.high) for row in space.itertuples(index=False)}
-    return define_problem(conditions, bounds)
+    return define_problem(conditions, bounds, how_of(space))
 
 
 def check_samples(method: str, n: int) -> None:
@@ -364,6 +377,7 @@ def engine_evaluator(
             replicas,
             seed,
             definition,
+            how=problem.how_of,
             workers=workers,
             dask_address=dask_address,
             dask_local=dask_local,

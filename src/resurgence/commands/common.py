@@ -55,22 +55,45 @@ Consecutive = Annotated[
 ]
 From = Annotated[str | None, typer.Option("--from", help="First month of the horizon, YYYY-MM.")]
 Horizon = Annotated[int | None, typer.Option(help="Horizon in months from --from.")]
+Regions = Annotated[
+    str | None,
+    typer.Option(
+        help="Regions the resurgence measure sums, comma-separated: region names, region tags "
+        "or countries (e.g. Afghanistan); 'all' for every region (default: the scenario's)."
+    ),
+]
+
+
+def parse_regions(text: str | None) -> list[str] | None:
+    """--regions as a list of entries; None keeps the scenario's, 'all' or '' is every
+    region."""
+    if text is None:
+        return None
+    entries = [part.strip() for part in text.split(",") if part.strip()]
+    return [] if entries == ["all"] else entries
 
 
 def definition_from_options(
-    scenario, measure=None, threshold=None, consecutive=None, start=None, horizon=None
+    scenario,
+    measure=None,
+    threshold=None,
+    consecutive=None,
+    start=None,
+    horizon=None,
+    regions=None,
 ):
     """The scenario's resurgence definition with the command line's overrides, checked."""
     from resurgence.analysis.resurgence import Definition
     from resurgence.months import month_offset
 
     definition = Definition.from_scenario(
-        scenario.resurgence,
+        scenario,
         measure=measure,
         threshold=threshold,
         consecutive=consecutive,
         start=start,
         horizon=horizon,
+        regions=parse_regions(regions),
     )
     if month_offset(scenario.scenario.start, definition.start) < 0:
         raise ResurgenceError(

@@ -21,6 +21,7 @@ from resurgence.commands.common import (
     From,
     Horizon,
     Measure,
+    Regions,
     Threshold,
     Workers,
     console,
@@ -72,6 +73,7 @@ def compare_command(
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
+    regions: Regions = None,
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
@@ -96,7 +98,9 @@ def compare_command(
     """
     started = time.perf_counter()
     spec = load_scenario(scenario)
-    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
+    definition = definition_from_options(
+        spec, measure, threshold, consecutive, start, horizon, regions
+    )
     arms = _arms(spec, list(policy))
     drawn, parameters = posteriors.choose(scenario, posterior)
     out = out or default_out(scenario, "compare")

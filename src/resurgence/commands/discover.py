@@ -23,6 +23,7 @@ from resurgence.commands.common import (
     From,
     Horizon,
     Measure,
+    Regions,
     Threshold,
     Workers,
     console,
@@ -120,6 +121,7 @@ def discover_command(
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
+    regions: Regions = None,
 ) -> None:
     """Scenario discovery: the combinations of conditions in which a resurgence is likely.
 
@@ -157,7 +159,9 @@ def discover_command(
         raise ResurgenceError(f"--density must be above 0 (and at most 1), not {density:g}")
     spec = load_scenario(scenario)
     layered = [load_policy(p, spec) for p in policy]
-    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
+    definition = definition_from_options(
+        spec, measure, threshold, consecutive, start, horizon, regions
+    )
     model = compile_model(spec, layered)
     model = compile_model(spec, layered, n_months=months_needed(model, definition))
     space = condition_space(spec, model)

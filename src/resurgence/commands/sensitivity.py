@@ -26,6 +26,7 @@ from resurgence.commands.common import (
     From,
     Horizon,
     Measure,
+    Regions,
     Threshold,
     Workers,
     console,
@@ -81,6 +82,7 @@ def sensitivity_command(
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
+    regions: Regions = None,
     report: bool = typer.Option(
         False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
     ),
@@ -91,7 +93,8 @@ def sensitivity_command(
     bootstrap intervals).
 
     Every parameter of the scenario's [conditions] varies uniformly over its plausible
-    range, the others keep the scenario's values (no posterior: the design explores the
+    range (a regional one as one level in every region, or as a factor on each region's
+    value), the others keep the scenario's values (no posterior: the design explores the
     ranges); each parameter set runs --replicas replicas on common random numbers. Writes
     sensitivity.parquet (the indices), samples.parquet (the parameter sets and their
     outputs) and manifest.json to the output directory.
@@ -112,7 +115,9 @@ def sensitivity_command(
     started = time.perf_counter()
     sa.check_samples(method, samples)
     spec = load_scenario(scenario)
-    definition = definition_from_options(spec, measure, threshold, consecutive, start, horizon)
+    definition = definition_from_options(
+        spec, measure, threshold, consecutive, start, horizon, regions
+    )
     model = compile_model(spec)
     model = compile_model(spec, n_months=months_needed(model, definition))
     problem = sa.problem_from_scenario(spec, model)
@@ -184,6 +189,7 @@ def sensitivity_command(
             for name in problem.condition_names
         },
         "bounds": {name: list(b) for name, b in zip(problem.names, problem.bounds, strict=True)},
+        "how": problem.how_of,
         "outputs_analysed": sa.OUTPUTS,
         "constant_outputs": analysis.constant_outputs(),
         "confidence": sa.CONFIDENCE,

@@ -86,6 +86,8 @@ class Model:
     attack_visibility: np.ndarray
     routes: list[tuple[int, int, str]]
     routes_by_source: dict[int, list[int]]
+    route_bloc: np.ndarray  # share of the source moving in a bloc defection, per route
+    unit_protector: np.ndarray  # entity a unit owes loyalty to: its group, or the host
     parameters: dict[str, Parameter]
     values: dict[str, np.ndarray]
     initial: dict[str, np.ndarray]
@@ -144,6 +146,10 @@ def compile_model(
     unit_entity = np.array([entities.index(u) for u in units])
     unit_parent = np.array([entities.index(u.split(".")[0]) for u in units])
     host_factions = np.array([u.split(".")[0] == info.host and "." in u for u in units])
+    host = entities.index(info.host)
+    unit_protector = np.array(
+        [parent if "." in u else host for u, parent in zip(units, unit_parent, strict=True)]
+    )
     ally_units = [i for i, u in enumerate(units) if info.ally and u.split(".")[0] == info.ally]
 
     max_hubs = max((1 + len(c.alternatives) for c in scenario.channels), default=1)
@@ -280,6 +286,8 @@ def compile_model(
         attack_visibility=np.array([t.visibility for t in scenario.attack_types]),
         routes=routes,
         routes_by_source=by_source,
+        route_bloc=np.array([route.bloc for route in scenario.defections]),
+        unit_protector=unit_protector,
         parameters=params,
         values=values,
         initial=initial,

@@ -53,6 +53,8 @@ RECORDED: dict[str, Recorded] = {
     "monitoring": Recorded((), np.float32),
     "equipment": Recorded((), np.float32),
     "neighbour_pressure": Recorded((), np.float32),
+    "ally_distrust": Recorded((), np.float32),
+    "alliance": Recorded((), np.int8),
     "capacity": Recorded(("region",), np.float32),
     "attacks": Recorded(("region", "attack_type"), np.int32),
     "losses": Recorded(("region",), np.int32),
@@ -79,9 +81,11 @@ DESCRIPTIONS = {
     "monitoring": "host's financial monitoring level (0-1)",
     "equipment": "host's equipment for mountain operations (0-1)",
     "neighbour_pressure": "neighbour's strikes and killings (relative)",
+    "ally_distrust": "the sheltered ally's distrust of the host, (1 - its relation to the "
+    "host) / 2, in [0, 1]",
+    "alliance": "1 while the sheltered ally and the focal group are allied, else 0",
     "capacity": "host's counter-terrorism capacity by region (relative)",
     "attacks": "latent attacks of the focal group by region and type",
-    "reported_attacks": "attacks a dataset reports (observation model)",
     "losses": "focal members lost to the host's raids",
     "attrition": "focal members who left (pay, cohesion, reconciliation, other groups)",
     "recruits": "focal recruits from local pools",
@@ -130,11 +134,16 @@ def initial_state(model: Model, n: int) -> State:
         relation=relation,
         relation_anchor=relation.copy(),
         neighbour_pressure=rep(init["neighbour_pressure"]),
+        ally_distrust=np.zeros(n),
         expulsions=rep(init["expulsions"]),
+        pool=np.full((n, K), np.nan),
+        alliance=np.zeros(n),
+        bloc_done=np.zeros((n, len(model.routes)), dtype=bool),
         excitation=np.full((n, K), np.nan),
         experience=np.full(n, np.nan),
         clock=np.zeros(n, dtype=np.int64),
         below_floor=np.zeros(n, dtype=np.int64),
+        barren=np.zeros(n, dtype=np.int64),
         host_collapsed=np.zeros(n, dtype=np.int64),
         end_flows=np.zeros((n, 5)),
         ended=np.zeros(n, dtype=np.int64),
@@ -250,7 +259,8 @@ def simulate_chunk(
             out[name][:, t] = getattr(state, name)
         _add(timings, "(recording)", start)
     start = time.perf_counter()
-    out["reported_attacks"][:] = observe.report(out["attacks"], params, observe_rng)
+    reported = model.resurgence.reported
+    out["reported_attacks"][:] = observe.report(out["attacks"], params, observe_rng, reported)
     _add(timings, "(observation)", start)
     return out
 
@@ -331,6 +341,14 @@ def coordinates(model: Model, replicas: int) -> dict[str, np.ndarray | list]:
     }
 
 
+def descriptions(model: Model) -> dict[str, str]:
+    """What each output variable is; `reported_attacks` names the channel it came
+    through (the scenario's `[resurgence] reported`)."""
+    channel = observe.CHANNELS[model.resurgence.reported]
+    reported = f"{channel.description} (observation model: {channel.rate})"
+    return DESCRIPTIONS | {"reported_attacks": reported}
+
+
 def run_attributes(model: Model, seed: int) -> dict:
     return {
         "scenario": model.name,
@@ -338,13 +356,15 @@ def run_attributes(model: Model, seed: int) -> dict:
         "seed": seed,
         "policies": ",".join(model.policies),
         "scenario_hash": model.scenario_hash,
+        "reported": model.resurgence.reported,
     }
 
 
 def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:
     """Wrap the run's arrays in an xarray Dataset with named dimensions (no copy)."""
+    described = descriptions(model)
     data_vars = {
-        name: (variable_dims(name), data, {"description": DESCRIPTIONS[name]})
+        name: (variable_dims(name), data, {"description": described[name]})
         for name, data in out.items()
     }
     replicas = out["treasury"].shape[0]

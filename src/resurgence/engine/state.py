@@ -39,6 +39,7 @@ class State:
     relation: np.ndarray  # (n, E, E) signed relation from row entity to column entity
     relation_anchor: np.ndarray  # (n, E, E) relation set by the timeline, drift returns here
     neighbour_pressure: np.ndarray  # (n,) neighbour's strikes and killings, relative
+    ally_distrust: np.ndarray  # (n,) the sheltered ally's distrust of the host, in [0, 1]
     expulsions: np.ndarray  # (n,) neighbour's expulsions of refugees, relative
     pool: np.ndarray  # (n, K) potential recruits left in each region; NaN before the first
     #   month (the scenario's pool sizes, per replica)

@@ -29,10 +29,10 @@ from resurgence.analysis.summary import OnlineSummary
 from resurgence.engine.compile import Model
 from resurgence.engine.executors import Executor
 from resurgence.engine.run import (
-    DESCRIPTIONS,
     allocate,
     chunk_bounds,
     coordinates,
+    descriptions,
     run_attributes,
     simulate_chunk,
     variable_dims,
@@ -50,6 +50,7 @@ def done_dir(path: Path) -> Path:
 
 def _create(path: Path, model: Model, replicas: int, chunk_size: int, spec: dict) -> None:
     group = zarr.open_group(str(path), mode="w", zarr_format=2)
+    described = descriptions(model)
     for name, template in allocate(model, 0).items():
         shape = (replicas, *template.shape[1:])
         fill = np.nan if template.dtype.kind == "f" else None
@@ -61,7 +62,7 @@ def _create(path: Path, model: Model, replicas: int, chunk_size: int, spec: dict
             fill_value=fill,
         )
         array.attrs.update(
-            {"_ARRAY_DIMENSIONS": list(variable_dims(name)), "description": DESCRIPTIONS[name]}
+            {"_ARRAY_DIMENSIONS": list(variable_dims(name)), "description": described[name]}
         )
     for name, values in coordinates(model, replicas).items():
         values = np.asarray(values)
@@ -109,7 +110,8 @@ def digest(model: Model, out: dict[str, np.ndarray], definition: Definition) -> 
     """The digest of one chunk's raw arrays."""
     summary = OnlineSummary(model.units, model.regions, model.n_months)
     summary.update(out)
-    hit = first_hit(measure_from_arrays(out, definition.measure), definition, model.months)
+    series = measure_from_arrays(out, definition, model.regions)
+    hit = first_hit(series, definition, model.months)
     n = out["treasury"].shape[0]
     return Digest(summary, hit_counts(hit, definition, model.months), n)
 

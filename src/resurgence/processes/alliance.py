@@ -3,8 +3,8 @@
 TTP leaders hint that, pushed to give up their war, they might ally with the Islamic State;
 the two already cooperate in Khyber Pakhtunkhwa. The alliance is a regime, on or off in
 each replica. It begins at a monthly hazard that grows with the square of the ally's
-estrangement from the host ((1 - relation) / 2: distrust fed by the neighbour's killings
-and the host's restrictions, see `ally`) and with its affinity for the focal group
+distrust of the host ((1 - relation) / 2, fed by the neighbour's killings and the host's
+restrictions, see `ally`) and with its affinity for the focal group
 ((1 + relation) / 2); it breaks up at a constant rate. While it lasts, in the ally's areas
 (regions tagged `ally_area`), the group shares the ally's logistics and "taxation"
 (`revenue`), recruits in its areas (`recruitment`), shelters in its safe areas from the
@@ -13,6 +13,7 @@ host's raids (`counterterrorism`) and mounts joint operations (`operations`).
 
 import numpy as np
 
+from resurgence.processes.ally import distrust
 from resurgence.processes.base import Parameter, Process
 
 PARAMETERS = (
@@ -70,10 +71,8 @@ PARAMETERS = (
 
 def hazard(state, p, model) -> np.ndarray:
     """Monthly probability that an alliance begins, per replica."""
-    a, h, f = model.ally_entity, model.host_entity, model.focal_entity
-    estrangement = (1.0 - state.relation[:, a, h]) / 2.0
-    affinity = (1.0 + state.relation[:, a, f]) / 2.0
-    return p["alliance.hazard"] * estrangement**2 * affinity
+    affinity = (1.0 + state.relation[:, model.ally_entity, model.focal_entity]) / 2.0
+    return p["alliance.hazard"] * distrust(state, model) ** 2 * affinity
 
 
 def step(state, p, rng, model) -> None:

@@ -238,6 +238,13 @@ def step(state, p, rng, model) -> None:
     for i, j, shift in levers:
         target = np.clip(state.relation_anchor[:, i, j] + shift, -1.0, 1.0)
         state.relation[:, i, j] += rev * (target - state.relation[:, i, j])
+    state.ally_distrust[:] = distrust(state, model)
+
+
+def distrust(state, model) -> np.ndarray:
+    """The ally's distrust of the host, (1 - relation) / 2 in [0, 1]: 0.25 for the TTP's
+    cooperation of 2021 (0.5), 1 for open hostility."""
+    return (1.0 - state.relation[:, model.ally_entity, model.host_entity]) / 2.0
 
 
 PROCESS = Process(

@@ -7,9 +7,11 @@ moves members within their region. The rate of a route is its base rate times it
   faction, to its group; the focal group, which the host fights, is not "restricted");
 * the source's affinity for the destination (a positive relation);
 * the source's estrangement from whoever protects it (its group for a faction, such as the
-  hard-liners and the ally's leadership; the host for a group, such as the ally and the
-  host): (1 - relation) / 2, so distrust of the host, fed by the neighbour's killings and
-  the host's restrictions (`ally`), pushes the ally's members over;
+  hard-liners and the ally's leadership; the host for a sheltered group, such as the
+  ally): e = (1 - relation) / 2, as the factor (1 + w e) / (1 + w / 2), 1 at a neutral
+  relation, so distrust of the host, fed by the neighbour's killings and the host's
+  restrictions (`ally`), pushes the ally's members over (the focal group, which fights
+  the host, has no protector);
 * the host's disunity when the source is one of the host's own factions;
 * the lasting salary shortfall when the source is the focal group (unpaid members go back
   to the groups they came from);
@@ -23,10 +25,11 @@ defection conserves members exactly and arrivals do not leave in the month they 
 A route with a `bloc` share can also go over at once: a faction, or part of a group,
 defects in one event, at most once per route. Its monthly hazard is
 `defection.bloc_hazard` times the relative excess of the route's pull over its calm level
-(the grievances that make members leave one by one make a faction leave together), times the destination's
-visibility for the focal group; then a `bloc` share of the source's members in every
-region moves. Focal members leaving for another group are counted (`splintered`: a
-faction leaving, for `ending`); nobody joins a focal group that has ended.
+(the grievances that make members leave one by one make a faction leave together), times
+the destination's visibility for the focal group; then a `bloc` share of the source's
+members in every region moves. Focal members leaving for another group are counted
+(`splintered`: a faction leaving, for `ending`); nobody joins a focal group that has
+ended.
 """
 
 import numpy as np
@@ -112,12 +115,13 @@ def route_pull(state, p, model) -> np.ndarray:
             parent = model.unit_parent[src]
             restriction = np.maximum(np.maximum(-rel[:, host, src_e], -rel[:, host, parent]), 0.0)
         affinity = np.maximum(rel[:, src_e, dst_e], 0.0)
-        estrangement = (1.0 - rel[:, src_e, model.unit_protector[src]]) / 2.0
-        factor = (
-            (1.0 + p["defection.restriction_weight"] * restriction)
-            * (1.0 + p["defection.affinity_weight"] * affinity)
-            * (1.0 + p["defection.estrangement_weight"] * estrangement)
+        factor = (1.0 + p["defection.restriction_weight"] * restriction) * (
+            1.0 + p["defection.affinity_weight"] * affinity
         )
+        if src != 0:  # the focal group has no protector
+            w = p["defection.estrangement_weight"]
+            estrangement = (1.0 - rel[:, src_e, model.unit_protector[src]]) / 2.0
+            factor = factor * (1.0 + w * estrangement) / (1.0 + w / 2.0)
         if model.unit_is_host_faction[src]:
             factor = factor * (1.0 + p["defection.disunity_weight"] * (1.0 - state.host_unity))
         if src == 0:
@@ -128,8 +132,8 @@ def route_pull(state, p, model) -> np.ndarray:
 
 def calm_pull(p, model, routes: np.ndarray) -> np.ndarray:
     """The pull of each route in calm times (n, len(routes)): no restriction, affinity or
-    arrears, a neutral relation to the protector, and a host at its usual unity."""
-    calm = np.repeat((1.0 + 0.5 * p["defection.estrangement_weight"])[:, None], routes.size, 1)
+    arrears, a neutral relation to the protector (1), and a host at its usual unity."""
+    calm = np.ones((p["defection.bloc_hazard"].shape[0], routes.size))
     disunity = p["defection.disunity_weight"] * (1.0 - p["host.unity_target"])
     for i, r in enumerate(routes):
         if model.unit_is_host_faction[model.routes[r][0]]:

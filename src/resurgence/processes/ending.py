@@ -14,10 +14,12 @@ that took the most members over the months before and during that spell: a decay
   such category, and the check reports it separately rather than fold it into another.
 
 A founding group is fragile (Phillips 2017: about half of groups end in their first
-year). Below `ending.fragile_size` members, a month with raid losses costs the group its
-leadership with probability `ending.decapitation`, which ends it (cause policing or
-military, by the kind of raid); and a group that small which attracts nobody (no recruit,
-no defector) for `ending.floor_months` months in a row dissolves (cause collapse).
+year). A group is founding until it has carried out `operations.mature_experience`
+attacks (the experience at which it works with an established group's routines). A
+founding group below `ending.fragile_size` members loses its leadership in a month with
+raid losses with probability `ending.decapitation`, which ends it (cause policing or
+military, by the kind of raid); and one that attracts nobody (no recruit, no defector) for
+`ending.floor_months` months in a row dissolves (cause collapse).
 
 A group wins (cause victory) when it reaches its aims: the host's unity stays below
 `ending.victory_unity` (the state has in effect collapsed) for `ending.floor_months`
@@ -96,7 +98,7 @@ PARAMETERS = (
     ),
     Parameter(
         "ending.decapitation",
-        0.3,
+        0.15,
         0.0,
         1.0,
         "probability per month with raid losses, below the fragile size",
@@ -150,14 +152,17 @@ def step(state, p, rng, model) -> None:
 
 
 def _founding_fragility(state, p, rng, active, total, raids) -> None:
-    """A small group ends when raids take its leadership, or when it attracts nobody for
-    `ending.floor_months` months."""
-    fragile = active & (total > 0) & (total < p["ending.fragile_size"])
+    """A small founding group ends when raids take its leadership, or when it attracts
+    nobody for `ending.floor_months` months."""
+    founding = state.experience < p["operations.mature_experience"]
+    fragile = active & founding & (total > 0) & (total < p["ending.fragile_size"])
     joined = state.recruits.sum(axis=1) + state.defections.sum(axis=1)
     state.barren = np.where(fragile & (joined == 0), state.barren + 1, 0)
     hit = fragile & (raids > 0) & (rng.random(state.n) < p["ending.decapitation"])
     by_intel = rng.random(state.n) < state.raid_intel
-    state.end_cause[hit] = np.where(by_intel, CAUSES.index("policing"), CAUSES.index("military"))[hit]
+    state.end_cause[hit] = np.where(by_intel, CAUSES.index("policing"), CAUSES.index("military"))[
+        hit
+    ]
     dissolved = fragile & ~hit & (state.barren >= p["ending.floor_months"])
     state.end_cause[dissolved] = CAUSES.index("collapse")
     state.ended[hit | dissolved] = (state.clock + 1)[hit | dissolved]

@@ -10,6 +10,8 @@ the channel met before (`funding.crackdown_follow`), which may push the finance 
 Interdiction makes the group split its transfers into many small ones that pass as
 ordinary remittances: fragmentation evades part of the host's monitoring of informal
 transfers (not the hub's crackdown, which goes after the financiers), at a cost in volume.
+The host's monitoring, like its raids, loses effect when the host is divided
+(`counterterrorism.coordination`).
 Money follows visibility: the sponsor and outside donors read inactivity as decline, and
 do not fund a group that has dropped off the radar.
 """
@@ -17,6 +19,7 @@ do not fund a group that has dropped off the radar.
 import numpy as np
 
 from resurgence.processes.base import Parameter, Process, clip01
+from resurgence.processes.counterterrorism import coordination
 
 PARAMETERS = (
     Parameter(
@@ -123,7 +126,9 @@ def step(state, p, rng, model) -> None:
     frag = state.fragmentation
     evade = 1.0 - p["funding.fragmentation_evasion"][:, None] * frag
     hub_loss = p["funding.hub_interdiction"][:, None] * crackdown
-    host_check = (state.monitoring * p["counterterrorism.monitoring_depth"])[:, None] * evade
+    host_check = (
+        state.monitoring * p["counterterrorism.monitoring_depth"] * coordination(state, p)
+    )[:, None] * evade
     sent = (
         p["funding.base_transfer"]
         * p["funding.transfer_scale"]

@@ -1,19 +1,18 @@
 """Operations: attacks by type, their timing and their severity (SYSTEM.md section 1).
 
 Planned attacks in a region are proportional to the members there, reduced by small cells
-(less capability), unpaid fighters staying home, lost cohesion, inexperience, and a shortage of money, and raised by
-joint operations in the ally's areas under an alliance (`alliance`): the attacks
-planned must be paid for from the cash left after payroll. Only the cheapest attack type
-(gunfire on patrols with members' own weapons) partly needs no money
-(`operations.unfunded_share`); costlier ones (explosives) need the budget, so the mix of
-attacks follows money: a broke group still attacks, but cheaply. The budget bounds the
-expected cost of the planned attacks; a busy month can cost more, up to the whole
-treasury. A gamma-distributed monthly tempo common to all regions
-scales the month's new (immigrant) attacks, and attacks excite further attacks: each
-attack raises the rate of the weeks that follow (a Hawkes process with an exponential
-kernel, aggregated exactly in expectation to months; see `excitation_terms`). Counts are
-Poisson around that expectation, split among attack types in their shares; their cost
-leaves the treasury.
+(less capability), unpaid fighters staying home, lost cohesion, inexperience, and a
+shortage of money, and raised by joint operations in the ally's areas under an alliance
+(`alliance`): the attacks planned must be paid for from the cash left after payroll. Only
+the cheapest attack type (gunfire on patrols with members' own weapons) partly needs no
+money (`operations.unfunded_share`); costlier ones (explosives) need the budget, so the
+mix of attacks follows money: a broke group still attacks, but cheaply. The budget bounds
+the expected cost of the planned attacks; a busy month can cost more, up to the whole
+treasury. A gamma-distributed monthly tempo common to all regions scales the month's new
+(immigrant) attacks, and attacks excite further attacks: each attack raises the rate of
+the weeks that follow (a Hawkes process with an exponential kernel, aggregated exactly in
+expectation to months; see `excitation_terms`). Counts are Poisson around that
+expectation, split among attack types in the funded mix; their cost leaves the treasury.
 
 Frequency grows with size (planned attacks are proportional to members) and with
 experience (a learning curve in the group's cumulative attacks, capped at a mature level,

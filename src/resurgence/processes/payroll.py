@@ -33,11 +33,12 @@ PARAMETERS = (
     ),
     Parameter(
         "payroll.max_share",
-        0.7,
+        0.9,
         0.2,
         1.0,
-        "share of the treasury per month",
-        "The group keeps cash back for operations and propaganda even when short.",
+        "share of the spendable cash per month",
+        "Salaries come first: the group keeps a tenth of its cash back for operations even "
+        "when short (propaganda has its own reserve).",
     ),
     Parameter(
         "payroll.attrition_base",

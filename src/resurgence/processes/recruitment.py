@@ -35,7 +35,7 @@ PARAMETERS = (
         "recruitment.base_rate",
         0.0003,
         0.0,
-        0.003,
+        0.005,
         "share of the pool per month at full visibility and presence",
         "Recruits of the order of 1% of members a month in 2021.",
     ),
@@ -154,7 +154,10 @@ def step(state, p, rng, model) -> None:
         * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
         * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
         * presence(members, p)
-        * (1.0 + (p["alliance.recruitment"] * state.alliance)[:, None] * model.region_tags["ally_area"])
+        * (
+            1.0
+            + (p["alliance.recruitment"] * state.alliance)[:, None] * model.region_tags["ally_area"]
+        )
     )
     active = (state.ended == 0)[:, None]  # a group that has ended recruits nobody
     pool = state.pool

@@ -53,7 +53,7 @@ import plotly.io as pio
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from resurgence import __version__, store
+from resurgence import __version__, observe, store
 from resurgence.analysis.resurgence import wilson_interval
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range
@@ -305,6 +305,9 @@ def _ensemble_sections(
         for v in ("attacks", "reported_attacks")
     }
     units = {v: ds[v].attrs.get("description", "") for v in needed}
+    # the channel the run's reported attacks came through (runs before it was recorded:
+    # the generic dataset)
+    reported = observe.CHANNELS.get(str(ds.attrs.get("reported")), observe.CHANNELS["reporting"])
     ds.close()
 
     events = ctx.events
@@ -354,14 +357,15 @@ def _ensemble_sections(
             "chart-reported",
             charts.fan_chart(
                 Fan.from_quantiles(months, _quantiles(attacks["reported_attacks"].sum(axis=2))),
-                title="Reported attacks a month",
-                subtitle=f"What a dataset records, all regions. {band}",
-                y_title="reported attacks a month",
+                title=f"{reported.adjective.capitalize()} attacks a month",
+                subtitle=f"The {reported.description}, all regions. {band}",
+                y_title=f"{reported.adjective} attacks a month",
                 colour=3,
                 events=events,
             ),
-            "Reported attacks: the latent attacks through the observation model "
-            "(under-reporting, claims). No observed series is overlaid: the run holds none.",
+            f"The {reported.description} (reported_attacks): the latent attacks through the "
+            "observation model (under-reporting, claims). No observed series is overlaid: the "
+            "run holds none.",
         ),
     ]
 
@@ -434,8 +438,8 @@ def _ensemble_sections(
         regional(
             attacks["reported_attacks"],
             "chart-reported-regions",
-            "reported attacks",
-            "reported attacks a month",
+            f"{reported.adjective} attacks",
+            f"{reported.adjective} attacks a month",
             3,
         ),
     ]

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from resurgence.months import month_offset
 from resurgence.processes import parameter_catalogue
 from resurgence.processes.base import Parameter
-from resurgence.scenario.schema import MAX_LEVEL, MAX_MEMBERS, Event, ParameterSetting, Scenario
+from resurgence.scenario.schema import (
+    MAX_LEVEL,
+    MAX_MEMBERS,
+    Condition,
+    Event,
+    ParameterSetting,
+    Region,
+    Scenario,
+)
 
 Loc = tuple[str | int, ...]
 
@@ -100,6 +108,27 @@ def effective_parameters(scenario: Scenario) -> dict[str, Parameter]:
     return catalogue
 
 
+def select_regions(regions: list[Region], entries: list[str]) -> tuple[list[str], list[str]]:
+    """The names of the regions that `entries` select (each a region's name, a region tag
+    or a country), in the scenario's order, and the entries that match no region."""
+    chosen: set[str] = set()
+    unknown = []
+    for entry in entries:
+        matched = [r.name for r in regions if entry in (r.name, r.country, *r.tags)]
+        if not matched:
+            unknown.append(entry)
+        chosen.update(matched)
+    return [r.name for r in regions if r.name in chosen], unknown
+
+
+def region_choices(regions: list[Region]) -> list[str]:
+    """What an entry of a resurgence's `regions` can be: names, countries, tags in use."""
+    names = [r.name for r in regions]
+    countries = [r.country for r in regions if r.country]
+    tags = [t for r in regions for t in r.tags]
+    return list(dict.fromkeys(names + countries + tags))
+
+
 def _one_of(names) -> str:
     names = list(names)
     shown = ", ".join(names[:25]) + (", ..." if len(names) > 25 else "")
@@ -136,30 +165,102 @@ class _Checker:
         self.check_events(self.s.events, ("events",))
         for i, policy in enumerate(self.s.policies):
             self.check_events(policy.events, ("policies", i, "events"))
-        r = self.s.resurgence
-        self.check_month_in_scenario(r.start, ("resurgence", "start"))
+        self.check_resurgence()
         self.check_conditions()
         return self.problems
+
+    def check_resurgence(self) -> None:
+        r = self.s.resurgence
+        self.check_month_in_scenario(r.start, ("resurgence", "start"))
+        _, unknown = select_regions(self.s.regions, r.regions)
+        for entry in unknown:
+            self.add(
+                ("resurgence", "regions"),
+                f"{entry!r} is not a region, a region tag or a country of the scenario; "
+                + _one_of(region_choices(self.s.regions)),
+            )
 
     def check_conditions(self) -> None:
         seen: dict[str, str] = {}
         for name, condition in self.s.conditions.items():
-            loc = ("conditions", name, "parameters")
+            loc = ("conditions", name)
             for parameter in condition.parameters:
                 spec = self.catalogue.get(parameter)
                 if spec is None:
                     self.add(
-                        loc, f"unknown parameter {parameter!r}; " + _one_of(sorted(self.catalogue))
-                    )
-                elif spec.regional:
-                    self.add(
-                        loc,
-                        f"{parameter} is a regional parameter; a condition lists scalar parameters",
+                        (*loc, "parameters"),
+                        f"unknown parameter {parameter!r}; " + _one_of(sorted(self.catalogue)),
                     )
                 elif parameter in seen:
-                    self.add(loc, f"{parameter} is already in condition {seen[parameter]!r}")
+                    self.add(
+                        (*loc, "parameters"),
+                        f"{parameter} is already in condition {seen[parameter]!r}",
+                    )
                 else:
                     seen[parameter] = name
+            self.check_condition_tables(condition, loc)
+
+    def check_condition_tables(self, condition: Condition, loc: Loc) -> None:
+        """Every parameter says which end favours the group; `scale` and `ranges` name
+        listed parameters, a scale only a regional one, and stay inside its range."""
+        listed = set(condition.parameters)
+        missing = [p for p in condition.parameters if p not in condition.group_favours]
+        if missing:
+            self.add(
+                (*loc, "group_favours"),
+                f"say which end of its range is in the group's favour for {', '.join(missing)}"
+                ' ("high" or "low"): group_favours = { "NAME" = "low", ... }',
+            )
+        for key in ("group_favours", "scale", "ranges"):
+            for parameter in getattr(condition, key):
+                if parameter not in listed:
+                    self.add(
+                        (*loc, key, parameter),
+                        f"{parameter} is not among the condition's parameters; "
+                        + _one_of(condition.parameters),
+                    )
+        for parameter, (low, high) in condition.scale.items():
+            spec = self.catalogue.get(parameter)
+            if parameter not in listed or spec is None:
+                continue
+            where = (*loc, "scale", parameter)
+            if not spec.regional:
+                self.add(where, f"{parameter} is not regional: give its range in `ranges`")
+            elif parameter in condition.ranges:
+                self.add(where, f"give {parameter} either a scale or a range, not both")
+            elif not 0 <= low < high:
+                self.add(where, f"a scale needs 0 <= low < high, not [{low:g}, {high:g}]")
+            else:
+                self.check_scaled(spec, low, high, where)
+        for parameter, (low, high) in condition.ranges.items():
+            spec = self.catalogue.get(parameter)
+            if parameter not in listed or spec is None:
+                continue
+            setting = self.s.parameters.get(parameter)
+            lo, hi = setting.range if setting and setting.range else (spec.low, spec.high)
+            if not lo <= low < high <= hi:
+                self.add(
+                    (*loc, "ranges", parameter),
+                    f"range [{low:g}, {high:g}] of {parameter} must have low < high and lie "
+                    f"within [{lo:g}, {hi:g}]",
+                )
+
+    def check_scaled(self, spec: Parameter, low: float, high: float, loc: Loc) -> None:
+        """The factors keep every region's value inside the parameter's range."""
+        setting = self.s.parameters.get(spec.name)
+        lo, hi = setting.range if setting and setting.range else (spec.low, spec.high)
+        base = setting.value if setting and setting.value is not None else spec.default
+        by_region = setting.by_region if setting else {}
+        for region in self.regions:
+            value = by_region.get(region, base)
+            scaled = (value * low, value * high)
+            if min(scaled) < lo or max(scaled) > hi:
+                self.add(
+                    loc,
+                    f"factors [{low:g}, {high:g}] take {spec.name} in {region} "
+                    f"({value:g}) outside its range [{lo:g}, {hi:g}]",
+                )
+                return
 
     def check_info(self) -> None:
         info = self.s.scenario

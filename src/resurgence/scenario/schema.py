@@ -180,6 +180,9 @@ class DefectionRoute(Strict):
     target: str = Field(alias="to")
     rate: Annotated[Finite, Field(ge=0.0, le=1.0)]
     range: tuple[Finite, Finite] = (0.0, 0.1)
+    bloc: Annotated[Finite, Field(ge=0.0, le=1.0)] = Field(
+        0.0, description="share of the source that goes over at once in a bloc defection"
+    )
     reason: str = ""
 
 
@@ -220,21 +223,57 @@ class PolicyFile(Strict):
     events: list[Event] = []
 
 
+ReportedChannel = Literal["reporting", "claimed", "recorded"]
+
+
 class Resurgence(Strict):
     measure: Literal["reported_attacks", "attacks", "members"] = "reported_attacks"
     threshold: Annotated[Finite, Field(ge=0.0)]
     consecutive: Annotated[int, Exact, Field(ge=1, le=120)] = 3
     start: Month
     horizon: Annotated[int, Exact, Field(ge=1, le=1200)] = 36
+    regions: list[str] = Field(
+        [], description="regions, region tags or countries the measure sums; empty: all"
+    )
+    reported: ReportedChannel = Field(
+        "reporting",
+        description="the observation channel of the run's reported_attacks: the generic "
+        "dataset (observe.reporting_rate), the group's claims (observe.claimed_rate) or a "
+        "monitor's records (observe.recorded_rate)",
+    )
     note: str = ""
+
+
+Bounds = tuple[Finite, Finite]
 
 
 class Condition(Strict):
     """A condition of resurgence and the parameters that express it (for sensitivity
-    analysis by condition and scenario discovery)."""
+    analysis by condition, scenario discovery and `resurgence conditions`).
+
+    `group_favours` says, for each parameter, which end of its range is in the armed
+    group's favour; `parameters` may be left out, and is then the keys of
+    `group_favours` in order, so that adding a parameter is one line. A regional parameter
+    is varied as a whole: by a factor on every region's value when it is in `scale`, as one
+    level set in every region otherwise. `ranges` narrows the range explored.
+    """
 
     description: str = ""
-    parameters: Annotated[list[str], Field(min_length=1)]
+    parameters: list[str] = []
+    group_favours: dict[str, Literal["high", "low"]] = {}
+    scale: dict[str, Bounds] = {}
+    ranges: dict[str, Bounds] = {}
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Condition:
+        if not self.parameters:
+            if not self.group_favours:
+                raise ValueError(
+                    "a condition lists its parameters: give group_favours = "
+                    '{ "parameter" = "high" | "low", ... } (and optionally parameters)'
+                )
+            self.parameters = list(self.group_favours)
+        return self
 
 
 class Initial(Strict):

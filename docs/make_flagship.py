@@ -21,6 +21,7 @@ import numpy as np
 from resurgence import __version__
 from resurgence.analysis.batch import months_needed
 from resurgence.analysis.compare import Arm, run_arm, summarise_arms
+from resurgence.analysis.condition_ends import condition_ends, model_and_space
 from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.discover import discover
 from resurgence.analysis.resurgence import (
@@ -45,6 +46,7 @@ BUDGETS = {
     "full": {
         "run": 10000,
         "compare": 2000,
+        "conditions": 4000,
         "sobol_n": 64,
         "sobol_replicas": 64,
         "discover_sets": 400,
@@ -53,6 +55,7 @@ BUDGETS = {
     "quick": {
         "run": 500,
         "compare": 200,
+        "conditions": 200,
         "sobol_n": 4,
         "sobol_replicas": 8,
         "discover_sets": 40,
@@ -157,6 +160,39 @@ def policies(scenario, definition, budget) -> list[str]:
             rows,
         ),
     ]
+
+
+def conditions(scenario, definition, budget) -> list[str]:
+    """Each condition at the end of its parameters' ranges in the group's favour and at
+    the other end, on common random numbers (`resurgence conditions isk`)."""
+    model, space = model_and_space(scenario, definition, POSTERIOR)
+    replicas = budget["conditions"]
+    frame = condition_ends(model, space, definition, replicas=replicas, seed=SEED, workers=2)
+    lines = [
+        f"`resurgence conditions isk --replicas {replicas}`: for each condition, the "
+        "probability with all its parameters at the end of their ranges in the group's "
+        "favour and at the other end (each replica drawing the free parameters from the "
+        f"posterior, the same draw and random numbers at both ends; {replicas:,} replicas), "
+        "the paired difference with Newcombe's 95% interval, and the direction the analysis "
+        "argues (higher in the group's favour).",
+        "",
+    ]
+    rows = [
+        [
+            f"`{r.condition}`",
+            f"{pct(r.favour)} {interval(r.favour_low, r.favour_high)}",
+            f"{pct(r.against)} {interval(r.against_low, r.against_high)}",
+            f"{100 * r.diff:+.1f} [{100 * r.diff_low:+.1f}, {100 * r.diff_high:+.1f}] points",
+            r.argued,
+            "yes" if r.agrees else "no",
+        ]
+        for r in frame.itertuples()
+    ]
+    lines += table(
+        ["condition", "in its favour", "against it", "difference", "analysis argues", "agrees"],
+        rows,
+    )
+    return lines
 
 
 def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
@@ -315,6 +351,8 @@ def main(argv: list[str] | None = None) -> None:
     q1, _ = probability_by_horizon(scenario, definition, budget)
     print("policies...", flush=True)
     q3 = policies(scenario, definition, budget)
+    print("conditions...", flush=True)
+    q2a = conditions(scenario, definition, budget)
     print("sensitivity...", flush=True)
     q2, top = drivers(scenario, definition, budget, horizon_model)
     print("discovery...", flush=True)
@@ -342,6 +380,12 @@ def main(argv: list[str] | None = None) -> None:
         *q1,
         "",
         "## 2. What drives it, and which combinations lead to it?",
+        "",
+        "### Each condition against the analysis's argument",
+        "",
+        *q2a,
+        "",
+        "### Which conditions and parameters drive the probability",
         "",
         *q2,
         "",

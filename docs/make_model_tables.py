@@ -10,6 +10,8 @@ docs/model.md holds pairs of marker lines; everything between a pair is rewritte
     <!-- /timeline:SCENARIO -->
     <!-- policies:SCENARIO -->              the scenario's policies and builtin policy files
     <!-- /policies:SCENARIO -->
+    <!-- conditions:SCENARIO -->            the scenario's conditions of resurgence and the
+    <!-- /conditions:SCENARIO -->           parameter space they span
 
 Every process of `resurgence.processes.PROCESSES` and the observation model must have its
 `parameters` markers. Running the script twice gives the same file.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from resurgence import observe
+from resurgence.analysis.conditions import condition_space
 from resurgence.engine.compile import compile_model
 from resurgence.processes import PROCESSES
 from resurgence.processes.base import Parameter
@@ -87,10 +90,11 @@ def parameter_tables() -> dict[str, Callable[[], str]]:
 
 def scenario_parameters(name: str) -> str:
     """The parameters a scenario sets (values, by region, the priors of free ones) and its
-    defection routes."""
+    defection routes (with their bloc shares)."""
     scenario = load_scenario(name)
     model = compile_model(scenario)
     routes = [route for (_, _, route) in model.routes]
+    blocs = dict(zip(routes, model.route_bloc, strict=True))
     rows = []
     for pname in [*scenario.parameters, *routes]:
         spec = model.parameters[pname]
@@ -101,6 +105,8 @@ def scenario_parameters(name: str) -> str:
             )
         else:
             value = number(spec.default)
+        if blocs.get(pname, 0) > 0:
+            value += f"; bloc {number(blocs[pname])}"
         setting = scenario.parameters.get(pname)
         if setting is not None and setting.prior is not None:
             prior = setting.prior
@@ -162,6 +168,33 @@ def policies(name: str) -> str:
     return "\n".join(parts)
 
 
+def conditions(name: str) -> str:
+    """The scenario's conditions of resurgence: each one's description, then one row per
+    parameter with the range explored and the end that favours the group."""
+    scenario = load_scenario(name)
+    space = condition_space(scenario, compile_model(scenario))
+    parts = [
+        f"* `{cname}`: {spec.description}".rstrip() for cname, spec in scenario.conditions.items()
+    ]
+    how = {
+        "value": "value",
+        "level": "one level in every region",
+        "scale": "factor on each region's value",
+    }
+    rows = [
+        (
+            f"`{row.condition}`",
+            f"`{row.parameter}`",
+            f"[{number(row.low)}, {number(row.high)}]",
+            how[row.how],
+            row.favours,
+        )
+        for row in space.itertuples()
+    ]
+    header = ("condition", "parameter", "explored", "varied as", "end in the group's favour")
+    return "\n".join(parts) + "\n\n" + table(header, rows)
+
+
 def render(text: str) -> str:
     """The document with every marked block regenerated."""
     tables = parameter_tables()
@@ -170,6 +203,7 @@ def render(text: str) -> str:
         "scenario-parameters": scenario_parameters,
         "timeline": timeline,
         "policies": policies,
+        "conditions": conditions,
     }
     seen: set[str] = set()
     problems: list[str] = []

@@ -278,7 +278,7 @@ def test_show_prints_the_timeline():
     assert result.exit_code == 0, result.stderr
     assert "timeline" in result.stdout
     assert "2023-01" in result.stdout
-    assert "Funding almost completely stops" in result.stdout
+    assert "Turkey's crackdown at its height" in result.stdout
 
 
 def test_show_parameters():

@@ -19,7 +19,7 @@ from resurgence.scenario import load_policy
 def active(isk):
     """A definition under which resurgence is common in the baseline, so that a policy's
     effect can be seen with a few hundred replicas."""
-    return Definition.from_scenario(isk.resurgence, threshold=5.0, horizon=24)
+    return Definition.from_scenario(isk, threshold=5.0, horizon=24)
 
 
 def test_identical_arms_differ_by_exactly_zero(isk, active):
@@ -38,12 +38,23 @@ def test_identical_arms_differ_by_exactly_zero(isk, active):
 
 
 def test_cutting_the_sponsors_transfers_lowers_the_resurgence_probability(isk, active):
+    """The paired 95% interval of the effect lies wholly below 0.
+
+    No guard on where the baseline probability lies: `high < 0` needs baseline
+    resurgences that the cut removes, whatever their share, and a baseline near 0 fails
+    it anyway. Measured (400 replicas, this definition) with seeds 0-199 on 057472d:
+    effect -0.215 (sd 0.025 across seeds), upper end at most -0.10, no seed fails; the
+    former guard 0.1 < P(baseline) < 0.9 failed for 34 of the 200 (baseline 0.84-0.93).
+    With seeds 0-99 on the revised model in progress (working tree after 6196b3d,
+    resurgence counted in claimed attacks): baseline 0.18-0.32, effect -0.157 (sd
+    0.017), upper end at most -0.08, no seed fails."""
     arms = [Arm("baseline", []), Arm("no_funding", [load_policy("no_funding", isk)])]
     outcomes = [run_arm(isk, arm, 400, 11, active, months=48) for arm in arms]
     base, cut = outcomes
-    assert 0.1 < base.probability.estimate < 0.9, "the definition should leave room to move"
     delta, low, high = paired_difference(base.hits, cut.hits)
-    assert delta < 0 and high < 0, (delta, low, high)
+    probabilities = (base.probability.estimate, cut.probability.estimate)
+    assert delta == pytest.approx(cut.hits.mean() - base.hits.mean())
+    assert low <= delta < high < 0, (probabilities, delta, low, high)
     # before the policy starts (2024-01) the two arms are the same replicas
     before = 29  # months from 2021-08 to 2023-12
     assert np.array_equal(base.series["members"][:, :before], cut.series["members"][:, :before])

@@ -190,7 +190,7 @@ def test_cli_end_to_end(tmp_path):
     result = invoke([*args, "--seed", "4", "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     text = result.stdout
-    assert "Resurgence: at least 15 claimed attacks a month in Afghanistan" in text
+    assert "Resurgence: at least 7 claimed attacks a month in Afghanistan" in text
     assert "analysis argues" in text and "interval agrees" in text
     for condition in load_scenario("isk").conditions:
         assert condition in text

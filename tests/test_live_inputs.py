@@ -33,11 +33,21 @@ MEMBERS_BOUND = 30_000
 2016) and far above any estimate since 2021: a run that passes it has grown without the
 bounds of people (pools, presence, losses) the model is meant to have."""
 
-GENERIC_ENDS = ("generic", (), {})
-"""The generic family's founding group: small enough to end."""
+GENERIC_ENDS = ("generic", (), {"ending.fragile_size": 0.0})
+"""The generic family's founding group, small enough to end below the floor (without the
+fragility of a founding group, which ends it by other rules first)."""
 
-VICTORY = ("isk", (), {"posture.target": 0.0, "host.unity_recovery": 0.0, "host.tension": 0.1})
-"""The flagship with an overt group and a host that falls apart."""
+VICTORY = (
+    "isk",
+    (),
+    {
+        "posture.target": 0.0,
+        "host.unity_recovery": 0.0,
+        "host.tension": 0.1,
+        "ending.victory_unity": 0.5,
+    },
+)
+"""The flagship with an overt group and a host that falls apart in its first months."""
 
 LIVE_ELSEWHERE = {
     # name: (why it changes nothing in the flagship, (scenario, policies, settings) where

@@ -103,6 +103,20 @@ def test_funding_fragmentation_grows_under_interdiction_and_evades_it(chunk, mod
     assert (state.income > first).all()
 
 
+@pytest.mark.parametrize("depth", [0.25, 0.9])
+def test_deeper_checks_see_through_small_transfers(chunk, model, rng, depth):
+    state, p = chunk
+    _clear_funding(state, p)
+    state.monitoring[:] = 1.0
+    state.fragmentation[:] = 1.0
+    p["funding.fragmentation_cost"][:] = 0.0
+    p["funding.fragmentation_evasion"][:] = 0.6
+    p["counterterrorism.monitoring_depth"][:] = depth
+    funding.step(state, p, rng, model)
+    evaded = 0.6 * (1 - depth)  # superficial checks miss what looks like remittances
+    np.testing.assert_allclose(state.income, 250.0 * (1 - depth * (1 - evaded)))
+
+
 def test_revenue_is_per_member_without_noise(chunk, model, rng):
     state, p = chunk
     p["revenue.noise"][:] = 0.0

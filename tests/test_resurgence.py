@@ -142,7 +142,7 @@ def test_regions_by_name_tag_or_country(isk):
 def test_the_definition_says_which_channel_it_counts(isk):
     d = Definition.from_scenario(isk)
     assert d.reported == isk.resurgence.reported == "claimed"
-    assert d.describe().startswith("at least 15 claimed attacks a month in Afghanistan for 3")
+    assert d.describe().startswith("at least 7 claimed attacks a month in Afghanistan for 3")
     generic = _definition()
     assert "10 reported attacks a month for 3" in generic.describe()
     assert (

@@ -47,6 +47,8 @@ CONDITIONS = (
     "host_weak_spots",
     "windfalls",
 )
+PARAMETERS = 24
+"""Parameters the flagship's five conditions list (isk.toml, [conditions.*])."""
 
 
 def ishigami(names):
@@ -173,7 +175,9 @@ def check_run(out: Path, method: str, samples: int, replicas: int) -> tuple[pd.D
     for output in ("probability", "attacks"):
         conditions = frame[(frame["output"] == output) & (frame["level"] == "condition")]
         assert sorted(conditions["name"]) == sorted(CONDITIONS)
-        assert len(frame[(frame["output"] == output) & (frame["level"] == "parameter")]) == 16
+        assert (
+            len(frame[(frame["output"] == output) & (frame["level"] == "parameter")]) == PARAMETERS
+        )
     sets = pd.read_parquet(out / "samples.parquet")
     assert len(sets) == manifest["design_rows"]
     assert sets["set"].nunique() == manifest["parameter_sets"]
@@ -192,7 +196,7 @@ def test_cli_morris_end_to_end(tmp_path):
     result = invoke([*args, "--workers", "1", "--seed", "9", "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     _, manifest = check_run(out, "morris", 4, 16)
-    assert manifest["design_rows"] == 4 * (16 + 1) + 4 * (5 + 1)
+    assert manifest["design_rows"] == 4 * (PARAMETERS + 1) + 4 * (5 + 1)
     assert manifest["resurgence"]["horizon"] == 36
     assert "Conditions ranked by mean absolute elementary effect" in result.stdout
     for condition in CONDITIONS:
@@ -206,7 +210,7 @@ def test_cli_sobol_end_to_end(tmp_path):
     result = invoke([*args, "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     frame, manifest = check_run(out, "sobol", 8, 16)
-    assert manifest["design_rows"] == 8 * (16 + 2) + 8 * (5 + 2)
+    assert manifest["design_rows"] == 8 * (PARAMETERS + 2) + 8 * (5 + 2)
     assert manifest["parameter_sets"] == 8 * (16 + 5 + 2)
     assert manifest["resurgence"]["horizon"] == 6
     assert manifest["months"] == 35  # 2021-08 to the horizon's end, 2024-06

@@ -253,7 +253,12 @@ def test_reconciliation_ends_groups_by_politics():
 def test_a_founding_group_ends_when_raids_take_its_leaders():
     model = compile_model(load_scenario("generic"), n_months=12)
     n = 200
-    over = {"ending.decapitation": np.ones(n), "ending.member_floor": np.ones(n)}
+    # every raid month of a founding group ends it: its first year, fewer than 500 members
+    over = {
+        "ending.decapitation": np.ones(n),
+        "ending.fragile_size": np.full(n, 500.0),
+        "ending.member_floor": np.ones(n),
+    }
     ds = run(model, n, 6, overrides=over)
     losses = ds.losses.sum("region").values
     ended = ds.ended.values[:, -1]

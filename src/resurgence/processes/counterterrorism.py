@@ -11,7 +11,9 @@ its disgruntled factions: there the ceiling falls with disunity, in proportion t
 faction's presence (`counterterrorism.faction_opening`). Abroad (regions tagged
 `abroad`), the neighbour's own counter-terrorism raids the group
 (`counterterrorism.neighbour_lethality`): no region is a raid-free haven unless a scenario
-says so. Under an alliance, the ally hides the group in its areas (`alliance.shelter`).
+says so. Under an alliance, the ally hides the group in its areas (`alliance.shelter`); where the
+host has integrated the Salafi community or made reconciliation deals, the community no
+longer shelters the group and raids find more of it (`community_support`).
 Indiscriminate raids cause backlash that feeds recruitment (see `recruitment`). Financial
 monitoring of informal transfers rises toward a target; its depth (how thorough the checks
 are) sets the share of transfers it stops (see `funding`) and its economic cost (see
@@ -202,7 +204,9 @@ def step(state, p, rng, model) -> None:
     exposure = cell_ratio(state, p) ** p["counterterrorism.cell_exposure"]
     hostility = np.maximum(-state.relation[:, model.host_entity, model.focal_entity], 0.0)
     lethality = lethality * exposure * hostility * coordination(state, p)
-    rate = np.minimum(effective_capacity(state, p, model) * lethality[:, None], 0.5)
+    # A community turned away from the group no longer shelters it: it tells the host.
+    informed = 2.0 - community_support(p)
+    rate = np.minimum(effective_capacity(state, p, model) * lethality[:, None] * informed, 0.5)
     rate = rate * model.region_tags["host_territory"]
     # An allied TTP hides the group in its safe areas.
     shelter = (p["alliance.shelter"] * state.alliance)[:, None] * model.region_tags["ally_area"]
@@ -213,6 +217,16 @@ def step(state, p, rng, model) -> None:
     lost = binomial(rng, members, rate)
     members -= lost
     state.losses[:] = lost
+
+
+def community_support(p) -> np.ndarray:
+    """Share of the local community's support (recruits, donations, shelter) the group
+    keeps in each region (n, K), after the host's integration of the Salafi community
+    (`recruitment.integration_effect`) and its local reconciliation deals
+    (`recruitment.reconciliation_effect`)."""
+    integration = p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"]
+    deals = p["recruitment.reconciliation_effect"][:, None] * p["recruitment.reconciliation"]
+    return (1.0 - integration) * (1.0 - deals)
 
 
 def backlash(state, p, model) -> np.ndarray:

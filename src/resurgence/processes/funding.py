@@ -9,7 +9,9 @@ what they learnt, and the crackdown at the channel's new hub rises toward the hi
 the channel met before (`funding.crackdown_follow`), which may push the finance on again.
 Interdiction makes the group split its transfers into many small ones that pass as
 ordinary remittances: fragmentation evades part of the host's monitoring of informal
-transfers (not the hub's crackdown, which goes after the financiers), at a cost in volume.
+transfers (not the hub's crackdown, which goes after the financiers), at a cost in volume;
+what passes as ordinary remittances passes superficial checks, so the evasion shrinks as
+the checks deepen (the share evaded is `fragmentation_evasion` x (1 - depth)).
 The host's monitoring, like its raids, loses effect when the host is divided
 (`counterterrorism.coordination`).
 Money follows visibility: the sponsor and outside donors read inactivity as decline, and
@@ -91,8 +93,9 @@ PARAMETERS = (
         0.6,
         0.0,
         1.0,
-        "share of interdiction evaded at full fragmentation",
-        "Small transfers that pass as remittances blunted the host's monitoring.",
+        "share of the host's superficial checks evaded at full fragmentation",
+        "Small transfers that pass as ordinary remittances blunted the host's monitoring; "
+        "deeper checks (counterterrorism.monitoring_depth) see through more of them.",
     ),
     Parameter(
         "funding.crackdown_follow",
@@ -124,7 +127,8 @@ def step(state, p, rng, model) -> None:
     hub = model.channel_hubs[cols, state.channel_hub]  # (n, C) index into hubs
     crackdown = state.hub_crackdown[rows, hub]
     frag = state.fragmentation
-    evade = 1.0 - p["funding.fragmentation_evasion"][:, None] * frag
+    depth = p["counterterrorism.monitoring_depth"]
+    evade = 1.0 - (p["funding.fragmentation_evasion"] * (1.0 - depth))[:, None] * frag
     hub_loss = p["funding.hub_interdiction"][:, None] * crackdown
     host_check = (
         state.monitoring * p["counterterrorism.monitoring_depth"] * coordination(state, p)

@@ -2,9 +2,8 @@
 
 Under raids, and expecting no territorial control, the group moves underground: mobile
 bases and small cells. Posture relaxes toward a target raised by the month's loss rate to
-raids and by the lasting salary shortfall (a group that cannot pay its men disperses them
-into small cells and lies low: the analysis ties the full move underground to the 2023
-money crisis). Cell size follows posture; small cells survive raids better (see
+raids and by the lasting salary shortfall (an assumption: a group that cannot pay its men
+disperses them into small cells and lies low). Cell size follows posture; small cells survive raids better (see
 `counterterrorism`) and can do less (see `operations`).
 """
 

@@ -9,8 +9,9 @@ members), so a region the group has left recruits nobody. Recruits are a Poisson
 mean pool x rate (the limit of a binomial draw, the rate being small), at most the pool.
 The rate is raised by visibility, propaganda, backlash against indiscriminate raids,
 windfalls and an alliance with the sheltered ally in its areas (`alliance`), and cut by
-the host's integration of the Salafi community and by local reconciliation deals.
-Reconciliation
+the host's integration of the Salafi community and by local reconciliation deals: both
+take away the community's support (`counterterrorism.community_support`), which also stops
+its donations (`revenue`) and its shelter from raids (`counterterrorism`). Reconciliation
 also draws members out of the group (they go home under the deal); they are counted
 (`reconciled`) so that an end of the group can be attributed to politics (`ending`). A
 group that has ended recruits nobody.
@@ -19,7 +20,7 @@ group that has ended recruits nobody.
 import numpy as np
 
 from resurgence.processes.base import Parameter, Process, binomial
-from resurgence.processes.counterterrorism import backlash
+from resurgence.processes.counterterrorism import backlash, community_support
 
 PARAMETERS = (
     Parameter(
@@ -94,8 +95,10 @@ PARAMETERS = (
         0.7,
         0.0,
         1.0,
-        "share of recruitment removed at full integration",
-        "Integration into the state's structures removes the main grievance.",
+        "share of the community's support (recruits, donations, shelter) removed at full "
+        "integration",
+        "Integration into the state's structures removes the main grievance of a major "
+        "source of the group's support.",
     ),
     Parameter(
         "recruitment.reconciliation",
@@ -111,8 +114,8 @@ PARAMETERS = (
         0.6,
         0.0,
         1.0,
-        "share of recruitment removed at full reach",
-        "The Nangarhar experiment worked.",
+        "share of the community's support (recruits, donations, shelter) removed at full reach",
+        "The Nangarhar experiment worked: deals turn the group's communities away from it.",
     ),
     Parameter(
         "recruitment.reconciliation_exit",
@@ -151,8 +154,7 @@ def step(state, p, rng, model) -> None:
     rate = (
         appeal[:, None]
         * (1.0 + p["recruitment.backlash"][:, None] * backlash(state, p, model))
-        * (1.0 - p["recruitment.integration_effect"][:, None] * p["recruitment.salafi_integration"])
-        * (1.0 - p["recruitment.reconciliation_effect"][:, None] * recon)
+        * community_support(p)
         * presence(members, p)
         * (
             1.0

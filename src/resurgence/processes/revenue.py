@@ -4,12 +4,15 @@ The group never raised much locally: a small take per member, lower underground,
 little by attempts to diversify when the parent's money runs short ("with little
 success"), and higher where the allied group grants it "taxation" rights (regions tagged
 `ally_area`, scaled by the ally's relation to the group), more so under an alliance
-(`alliance.revenue`).
+(`alliance.revenue`). Where the host integrates the Salafi community into its structures or
+makes local reconciliation deals, the community's donations stop in the same measure as
+its recruits (`counterterrorism.community_support`).
 """
 
 import numpy as np
 
 from resurgence.processes.base import Parameter, Process
+from resurgence.processes.counterterrorism import community_support
 
 PARAMETERS = (
     Parameter(
@@ -68,6 +71,7 @@ def step(state, p, rng, model) -> None:
         ally = np.maximum(state.relation[:, model.ally_entity, model.focal_entity], 0.0)
     ally_gain = p["revenue.ally_taxation"] * ally + p["alliance.revenue"] * state.alliance
     regional = 1.0 + ally_gain[:, None] * model.region_tags["ally_area"]
+    regional = regional * community_support(p)
     sigma = p["revenue.noise"]
     noise = np.exp(sigma * rng.standard_normal(state.n) - 0.5 * sigma**2)
     state.revenue[:] = per_member * noise * (members * regional).sum(axis=1)

@@ -3,8 +3,8 @@
 Under raids, and expecting no territorial control, the group moves underground: mobile
 bases and small cells. Posture relaxes toward a target raised by the month's loss rate to
 raids and by the lasting salary shortfall (an assumption: a group that cannot pay its men
-disperses them into small cells and lies low). Cell size follows posture; small cells survive raids better (see
-`counterterrorism`) and can do less (see `operations`).
+disperses them into small cells and lies low). Cell size follows posture; small cells
+survive raids better (see `counterterrorism`) and can do less (see `operations`).
 """
 
 import numpy as np

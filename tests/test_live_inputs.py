@@ -37,6 +37,9 @@ GENERIC_ENDS = ("generic", (), {"ending.fragile_size": 0.0})
 """The generic family's founding group, small enough to end below the floor (without the
 fragility of a founding group, which ends it by other rules first)."""
 
+GENERIC_FOUNDING = ("generic", (), {})
+"""The generic family's group in its fragile first year."""
+
 VICTORY = (
     "isk",
     (),
@@ -82,9 +85,10 @@ LIVE_ELSEWHERE = {
     ),
     "ending.fragile_size": (
         "a founding group's fragility; the flagship's group is established",
-        GENERIC_ENDS,
+        GENERIC_FOUNDING,
     ),
-    "ending.decapitation": ("as ending.fragile_size", GENERIC_ENDS),
+    "ending.decapitation": ("as ending.fragile_size", GENERIC_FOUNDING),
+    "ending.founding_months": ("as ending.fragile_size", GENERIC_FOUNDING),
     "observe.reporting_rate": (
         "the generic dataset's channel; the flagship reports through its calibrated claims "
         "channel ([resurgence] reported)",

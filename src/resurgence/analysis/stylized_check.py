@@ -541,6 +541,7 @@ def markdown(result: CheckResult, command: str) -> str:
         "  it, not that the model predicts it.",
         "* Nothing was tuned to pass: the family's ranges are the parameters' declared ranges,",
         "  and no parameter was changed after looking at this table.",
+        "* Why each failing row fails, by mechanism: `docs/model.md`, section 12.",
         "",
         "Event times are not kept by the monthly engine: the self-excitation and progress-curve",
         "rows use event times simulated for a sample of groups from the engine's monthly",

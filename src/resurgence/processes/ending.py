@@ -14,11 +14,12 @@ that took the most members over the months before and during that spell: a decay
   such category, and the check reports it separately rather than fold it into another.
 
 A founding group is fragile (Phillips 2017: about half of groups end in their first
-year). A group is founding until it has carried out `operations.mature_experience`
-attacks (the experience at which it works with an established group's routines). A
-founding group below `ending.fragile_size` members loses its leadership in a month with
-raid losses with probability `ending.decapitation`, which ends it (cause policing or
-military, by the kind of raid); and one that attracts nobody (no recruit, no defector) for
+year). A group is founding in its first `ending.founding_months` months if it has not yet
+carried out `operations.mature_experience` attacks (a scenario that starts with an
+established group, with its attacks behind it, has no founding period). A founding group
+below `ending.fragile_size` members loses its leadership in a month with raid losses with
+probability `ending.decapitation`, which ends it (cause policing or military, by the kind
+of raid); and one that attracts nobody (no recruit, no defector) for
 `ending.floor_months` months in a row dissolves (cause collapse).
 
 A group wins (cause victory) when it reaches its aims: the host's unity stays below
@@ -89,6 +90,14 @@ PARAMETERS = (
         "holding ground.",
     ),
     Parameter(
+        "ending.founding_months",
+        12.0,
+        0.0,
+        60.0,
+        "months",
+        "The fragile first year of a group (Phillips 2017: about half of groups end in it).",
+    ),
+    Parameter(
         "ending.fragile_size",
         50.0,
         0.0,
@@ -154,7 +163,9 @@ def step(state, p, rng, model) -> None:
 def _founding_fragility(state, p, rng, active, total, raids) -> None:
     """A small founding group ends when raids take its leadership, or when it attracts
     nobody for `ending.floor_months` months."""
-    founding = state.experience < p["operations.mature_experience"]
+    founding = (state.experience < p["operations.mature_experience"]) & (
+        state.clock < p["ending.founding_months"]
+    )
     fragile = active & founding & (total > 0) & (total < p["ending.fragile_size"])
     joined = state.recruits.sum(axis=1) + state.defections.sum(axis=1)
     state.barren = np.where(fragile & (joined == 0), state.barren + 1, 0)

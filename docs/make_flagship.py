@@ -372,8 +372,9 @@ def main(argv: list[str] | None = None) -> None:
         "baseline holds the conditions of early 2024 constant: nothing in it assumes a "
         "policy change. Sections 1 and 3 draw each replica's free parameters from the "
         "posterior calibrated on the published evidence to 2022-12, as `resurgence run isk` "
-        "does; section 2 varies the conditions' parameters over their ranges around the "
-        "scenario's values.",
+        "does, and so does the first table of section 2 (each condition at both ends); its "
+        "Sobol' indices and PRIM boxes vary the conditions' parameters over their ranges "
+        "around the scenario's values.",
         "",
         "## 1. How likely is a resurgence?",
         "",

@@ -1339,9 +1339,14 @@ INT32_MAX = np.iinfo(np.int32).max
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+# Derandomized: a corner with every count at its maximum simulates tens of millions of
+# attacks a month, each in the severity law's tail drawn one by one, so the cost of one
+# example ranges from a tenth of a second to about a minute; fixed examples keep the suite's
+# time fixed (about 50 s under the `ci` profile on 2 cores).
 @settings(
     max_examples=60 if CI else 6,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))

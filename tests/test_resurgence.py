@@ -148,7 +148,7 @@ def test_the_definition_says_which_channel_it_counts(isk):
     assert (
         Definition.from_scenario(isk, measure="attacks")
         .describe()
-        .startswith("at least 15 latent attacks a month in Afghanistan")
+        .startswith("at least 7 latent attacks a month in Afghanistan")
     )
 
 

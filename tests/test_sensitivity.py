@@ -211,7 +211,7 @@ def test_cli_sobol_end_to_end(tmp_path):
     assert result.exit_code == 0, result.stderr
     frame, manifest = check_run(out, "sobol", 8, 16)
     assert manifest["design_rows"] == 8 * (PARAMETERS + 2) + 8 * (5 + 2)
-    assert manifest["parameter_sets"] == 8 * (16 + 5 + 2)
+    assert manifest["parameter_sets"] == 8 * (PARAMETERS + 5 + 2)
     assert manifest["resurgence"]["horizon"] == 6
     assert manifest["months"] == 35  # 2021-08 to the horizon's end, 2024-06
     assert "Conditions ranked by total-order index (ST)" in result.stdout

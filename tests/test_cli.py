@@ -106,7 +106,8 @@ def test_run_exits_zero_and_prints_probability_and_summary(isk_run):
     p, low, high = (float(x) for x in match.groups())
     assert low <= p <= high
     # the summary table: the focal group's variables at the first and last month
-    for label in ("members", "treasury (USD k)", "attacks (latent)", "attacks (reported)"):
+    # the flagship reports through its claims channel ([resurgence] reported), and says so
+    for label in ("members", "treasury (USD k)", "attacks (latent)", "attacks (claimed)"):
         assert label in proc.stdout
     assert "2021-08" in proc.stdout  # first month of the run
     assert "2024-01" in proc.stdout  # last month of a 30-month run

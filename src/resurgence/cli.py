@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence import store
+from resurgence import observe, store
 from resurgence.commands.calibrate import calibrate_command
 from resurgence.commands.check import check_command
 from resurgence.commands.common import (
@@ -223,11 +223,12 @@ def _print_result(result) -> None:
     picks = sorted(set(picks))
     summary = result.summary
     focal = result.model.units[0]
+    channel = observe.CHANNELS[result.probability.definition.reported].adjective
     columns = [
         ("members", "members"),
         ("treasury (USD k)", "treasury"),
         ("attacks (latent)", "attacks"),
-        ("attacks (reported)", "reported_attacks"),
+        (f"attacks ({channel})", "reported_attacks"),
     ]
     table = Table(title="Median and 80% band (10%-90%) at selected months", title_justify="left")
     table.add_column("month")

@@ -28,7 +28,7 @@ MONTHS = 60
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from resurgence.runner import execute
+from resurgence.workflows.run import execute
 replicas, out, catalog = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 t = time.perf_counter()
 execute("isk", replicas=replicas, seed=1, out=out, months=60, workers=2, chunk_size=1000,

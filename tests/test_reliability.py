@@ -73,7 +73,7 @@ from resurgence.analysis.summary import summarise
 from resurgence.cli import app
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import RECORDED, allocate, simulate_chunk
-from resurgence.engine.stream import done_dir
+from resurgence.workflows.streamed import done_dir
 from resurgence.errors import ResurgenceError
 from resurgence.months import add_months
 from resurgence.scenario import load_policy, load_scenario
@@ -1605,8 +1605,8 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, reliab
 
 
 def test_a_run_killed_while_creating_its_store_resumes(tmp_path):
-    from resurgence.engine.stream import _create
-    from resurgence.runner import execute
+    from resurgence.workflows.streamed import _create
+    from resurgence.workflows.run import execute
 
     model = compile_model(ISK, n_months=6)
     out = tmp_path / "run"

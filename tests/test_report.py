@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from resurgence.cli import app
 from resurgence.report import build_report, write_report
 from resurgence.report import charts as report_charts
-from resurgence.runner import execute
+from resurgence.workflows.run import execute
 from resurgence.scenario.load import builtin_scenarios
 
 ROOT = Path(__file__).resolve().parents[1]

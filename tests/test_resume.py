@@ -14,9 +14,9 @@ import xarray as xr
 
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
-from resurgence.engine.stream import done_dir, run_to_store
+from resurgence.workflows.streamed import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
-from resurgence.runner import execute
+from resurgence.workflows.run import execute
 from resurgence.store import MANIFEST, PARTIAL
 
 # The interrupted runs are made by hand from the scenario's values: no posterior.

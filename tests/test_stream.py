@@ -8,7 +8,7 @@ import xarray as xr
 
 from resurgence.analysis.resurgence import Definition, resurgence_probability
 from resurgence.analysis.summary import summarise
-from resurgence.runner import execute
+from resurgence.workflows.run import execute
 
 KEY = ["month", "variable", "actor", "region"]
 

@@ -149,7 +149,7 @@ def run_command(
 
       resurgence run isk --replicas 1000000 --dask tcp://scheduler:8786 --out /shared/runs/big
     """
-    from resurgence.runner import execute
+    from resurgence.workflows.run import execute
 
     if out is None:
         if resume:

@@ -15,10 +15,10 @@ from resurgence import __version__, store
 from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
 from resurgence.engine.compile import Model, compile_model, with_posterior
 from resurgence.engine.executors import executor
-from resurgence.engine.stream import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
 from resurgence.posterior import choose
 from resurgence.scenario import builtin_scenarios, load_policy, load_scenario
+from resurgence.workflows.streamed import done_dir, run_to_store
 
 
 @dataclass

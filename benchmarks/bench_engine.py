@@ -134,7 +134,7 @@ def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
     `simulate_chunk` measures them, summed over `repeats` runs of the chunk."""
     from resurgence.engine.compile import compile_model
     from resurgence.engine.run import simulate_chunk
-    from resurgence.processes import PROCESSES
+    from resurgence.catalogue import PROCESSES
     from resurgence.scenario import load_scenario
 
     model = compile_model(load_scenario(SCENARIO), n_months=MONTHS)

@@ -62,9 +62,11 @@ from dataclasses import replace
 import mesa
 import numpy as np
 
-from resurgence.engine.compile import Model, compile_model
-from resurgence.engine.run import chunk_params, chunk_seed, initial_state
-from resurgence.processes import PROCESSES
+from resurgence.core.model import Model
+from resurgence.engine.compile import compile_model
+from resurgence.core import streams
+from resurgence.engine.run import chunk_params, initial_state
+from resurgence.catalogue import PROCESSES
 from resurgence.scenario import load_scenario
 
 SCENARIO = "isk"
@@ -104,8 +106,7 @@ def engine_run(model: Model, replicas: int, seed: int) -> dict[str, np.ndarray]:
     engine's order. Returns each output as (replicas, months)."""
     processes = [p for p in PROCESSES if p.name in REDUCED_PROCESSES]
     assert len(processes) == len(REDUCED_PROCESSES)
-    streams = chunk_seed(seed, 0).spawn(len(processes))
-    rngs = [np.random.default_rng(s) for s in streams]
+    rngs = [streams.stream(seed, "run", 0, process.name) for process in processes]
     params = chunk_params(model, 0, replicas)
     state = initial_state(model, replicas)
     held = {

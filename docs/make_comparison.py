@@ -11,10 +11,10 @@ of docs/model.md with the command, the printed figures, the table "published fig
 default run" and a table of medians of latent variables. The run is seeded and its chunks
 have a fixed size, so running the script twice gives the same file.
 
-The published figures are read from the evidence CSV,
-shared/data/isk_published_evidence_to_2022.csv beside the repository (or the file given with
---evidence), when it exists: it is not part of the repository. Otherwise the constants of
-`PUBLISHED`, which copy its rows, are used.
+The published figures are read from the flagship's evidence CSV,
+src/resurgence/evidence/builtin/isk.csv (docs/background.md §10), or the file given with
+--evidence; for a missing file or row, the constants of `PUBLISHED`, which copy its rows,
+are used.
 
 The paragraphs after the block ("What this shows ...") are written by hand: when the figures
 change, re-read them.
@@ -40,15 +40,14 @@ import numpy as np
 import xarray as xr
 
 from resurgence import observe
-from resurgence.engine.compile import Model, compile_model, with_posterior
+from resurgence.core.model import Model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, chunk_params, posterior_draws, run
 from resurgence.posterior import builtin_posterior, load
 from resurgence.scenario import load_scenario
 
 DOC = Path(__file__).with_name("model.md")
-EVIDENCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "isk_published_evidence_to_2022.csv"
-)
+EVIDENCE = Path(__file__).resolve().parents[1] / "src/resurgence/evidence/builtin/isk.csv"
 WIDTH = 90  # the doc's prose wraps at about 90 characters
 MARKER = re.compile(
     r"^<!-- comparison -->\n.*?^<!-- /comparison -->$",
@@ -178,7 +177,7 @@ def observed(ds: xr.Dataset, model: Model, measure: str) -> xr.DataArray:
     rng = np.random.default_rng(SEED)
     parts = []
     for index, (lo, hi) in enumerate(chunk_bounds(latent.shape[0], DEFAULT_CHUNK)):
-        draws = posterior_draws(model, hi - lo, SEED, index)
+        draws = posterior_draws(model, hi - lo, SEED, "run", index)
         params = chunk_params(model, lo, hi, None, draws)
         parts.append(
             observe.thin(latent[lo:hi], params[spec.rate], params[spec.concentration], rng)
@@ -309,8 +308,8 @@ def compare(
         ),
         ("no estimate in the CSV for mid-2022", cells[MEMBER_MONTHS[2]]),
         (
-            "no estimate in the CSV (it ends in 2022); `SYSTEM.md` §4: \u201csome fall in "
-            "membership between the second half of 2022 and the second half of 2023\u201d",
+            "no estimate in the CSV (it ends in 2022); `docs/background.md` §4: \u201cmembership "
+            "fell somewhat between the second half of 2022 and the second half of 2023\u201d",
             cells[MEMBER_MONTHS[3]],
         ),
     ]

@@ -32,8 +32,8 @@ from pathlib import Path
 from resurgence import observe
 from resurgence.analysis.conditions import condition_space
 from resurgence.engine.compile import compile_model
-from resurgence.processes import PROCESSES
-from resurgence.processes.base import Parameter
+from resurgence.catalogue import PROCESSES
+from resurgence.core.parameters import Parameter
 from resurgence.scenario import load_policy, load_scenario, policy_names
 from resurgence.scenario.schema import Event
 

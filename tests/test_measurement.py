@@ -237,7 +237,7 @@ def _truth_and_monthly_evidence(isk, tmp_path, months=30, seed=5):
     six months."""
     model = compile_model(isk, n_months=months)
     truth = simulate_chunk(model, 0, 1, seed, 0)
-    params = chunk_params(model, 0, 1, None, posterior_draws(model, 1, seed, 0))
+    params = chunk_params(model, 0, 1, None, posterior_draws(model, 1, seed, "run", 0))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
     measure = observe.MEASURES["attacks_recorded"]
     recorded = observe.monthly(measure, truth, params, rng)[0].sum(axis=1)

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.months import add_months
-from resurgence.processes import parameter_catalogue
+from resurgence.catalogue import parameter_catalogue
 from resurgence.scenario import load_policy, load_scenario
 from resurgence.scenario.load import builtin_scenarios
 
@@ -532,12 +532,14 @@ def test_binary_file_subprocess(tmp_path):
 
 
 def latin1_file(tmp_path: Path) -> tuple[Path, int]:
-    """The builtin saved as Latin-1 with one accented letter in its title."""
+    """The builtin saved as Latin-1 with one accented letter in its title, and the line of
+    its first byte that is not UTF-8 (the first letter beyond ASCII)."""
     old = f'title = "{INFO["title"]}"'
     text = replace_once(SOURCE, old, old[:-1] + ' (caf\u00e9)"')
     path = tmp_path / "latin1.toml"
     path.write_bytes(text.encode("latin-1"))
-    return path, line_of(text, "caf\u00e9")
+    first = next(i for i, ch in enumerate(text) if ord(ch) > 127)
+    return path, text.count("\n", 0, first) + 1
 
 
 def test_non_utf8_file(tmp_path):

@@ -9,7 +9,8 @@ import pytest
 from resurgence.analysis import stylized as st
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import chunk_params, initial_state, run
-from resurgence.processes import PROCESSES, ending, operations
+from resurgence.catalogue import PROCESSES
+from resurgence.processes import ending, operations
 from resurgence.scenario import load_scenario
 
 
@@ -220,7 +221,7 @@ def test_a_strong_host_ends_the_group_by_policing():
     cause = ds.end_cause.isel(month=-1).values
     ended = ds.ended.isel(month=-1).values  # month of the end, from 1; 0 while active
     assert (ended > 0).mean() > 0.95
-    assert (cause[ended > 0] == ending.CAUSES.index("policing")).all()
+    assert (cause[ended > 0] == END_CAUSES.index("policing")).all()
     members = ds.members.isel(actor=0).sum("region").values
     attacks = ds.attacks.sum(("region", "attack_type")).values
     for r in np.flatnonzero(ended > 0)[:50]:
@@ -247,7 +248,7 @@ def test_reconciliation_ends_groups_by_politics():
     }
     ds = run(model, n, 5, overrides=over)
     cause = ds.end_cause.isel(month=-1).values
-    assert (cause == ending.CAUSES.index("politics")).mean() > 0.9
+    assert (cause == END_CAUSES.index("politics")).mean() > 0.9
 
 
 def test_a_founding_group_ends_when_raids_take_its_leaders():
@@ -268,7 +269,7 @@ def test_a_founding_group_ends_when_raids_take_its_leaders():
     # ended in the month of its first raid loss, counted from 1, by the raid's kind
     np.testing.assert_array_equal(ended[hit], first_raid[hit] + 1)
     cause = ds.end_cause.values[hit, -1]
-    assert set(cause) <= {ending.CAUSES.index("policing"), ending.CAUSES.index("military")}
+    assert set(cause) <= {END_CAUSES.index("policing"), END_CAUSES.index("military")}
 
 
 def test_a_founding_group_that_attracts_nobody_dissolves():
@@ -281,7 +282,7 @@ def test_a_founding_group_that_attracts_nobody_dissolves():
     }
     ds = run(model, n, 7, overrides=over)
     months = int(model.values["ending.floor_months"])
-    assert (ds.end_cause.values[:, -1] == ending.CAUSES.index("collapse")).all()
+    assert (ds.end_cause.values[:, -1] == END_CAUSES.index("collapse")).all()
     assert (ds.ended.values[:, -1] == months).all()  # nobody joined from the first month
 
 

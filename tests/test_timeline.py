@@ -8,7 +8,7 @@ import pytest
 from resurgence.engine.run import chunk_params, initial_state
 from resurgence.engine.step import step
 from resurgence.months import month_offset
-from resurgence.processes import PROCESSES
+from resurgence.catalogue import PROCESSES
 
 
 def _walk(model, n=4, seed=0):

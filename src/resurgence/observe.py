@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, binomial
+from resurgence.core.draws import binomial
+from resurgence.core.parameters import Parameter
 
 
 def _rate(name: str, default: float, reason: str) -> Parameter:

@@ -24,7 +24,6 @@ import pyarrow.parquet as pq
 
 from resurgence.errors import ResurgenceError
 
-BUILTIN = resources.files("resurgence.scenario") / "builtin" / "posteriors"
 WEIGHT = "weight"
 META_KEY = b"resurgence.posterior"
 DRAW_STREAM = 3000  # spawn key of the stream that draws a chunk's parameter sets
@@ -132,5 +131,6 @@ def choose(scenario: str, given: str | None) -> tuple[Posterior | None, str]:
 
 def builtin_posterior(scenario: str) -> Path | None:
     """The posterior shipped with a builtin scenario, if any."""
-    path = Path(str(BUILTIN / f"{scenario}.parquet"))
+    builtin = resources.files("resurgence.scenario") / "builtin" / "posteriors"
+    path = Path(str(builtin / f"{scenario}.parquet"))
     return path if path.is_file() else None

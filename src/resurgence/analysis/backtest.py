@@ -21,14 +21,13 @@ import pandas as pd
 
 from resurgence import observe
 from resurgence.analysis.baselines import fit_baselines
-from resurgence.analysis.filtering import Engine, resample_rng, systematic
+from resurgence.analysis.filtering import FilterModel, resample_rng, systematic
 from resurgence.analysis.forecast import project
 from resurgence.analysis.scoring import score, summarise
-from resurgence.engine.compile import Model
+from resurgence.core.model import Model
 from resurgence.evidence.load import Row
 
 SAMPLES = 1000  # baseline samples per target
-BACKTEST_STREAM = 6000
 
 
 @dataclass
@@ -53,8 +52,8 @@ def backtest(
     """Score forecasts from origins train_until, train_until + step, ... (month offsets)."""
     last = max(r.end for r in rows)
     origins = set(range(train_until, last, step))
-    engine = Engine(model, rows, seed)
-    rng = resample_rng(seed, BACKTEST_STREAM)  # ancestors and baseline samples
+    engine = FilterModel(model, rows, seed)
+    rng = resample_rng(seed, "backtest")  # ancestors and baseline samples
     p = engine.start(particles)
     scored, unscored = [], []
     for t in range(last):

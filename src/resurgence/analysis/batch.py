@@ -18,7 +18,7 @@ import numpy as np
 
 from resurgence.analysis.conditions import check_how, overrides
 from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
-from resurgence.engine.compile import Model
+from resurgence.core.model import Model
 from resurgence.engine.executors import executor
 from resurgence.engine.run import simulate_chunk
 from resurgence.errors import ResurgenceError

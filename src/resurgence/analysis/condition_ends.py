@@ -28,7 +28,8 @@ from resurgence.analysis.resurgence import (
     measure_from_arrays,
     wilson_interval,
 )
-from resurgence.engine.compile import Model, compile_model, with_posterior
+from resurgence.core.model import Model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.executors import executor
 from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, simulate_chunk
 from resurgence.errors import ResurgenceError

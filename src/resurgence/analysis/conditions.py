@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from resurgence.engine.compile import Model
+from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
 from resurgence.scenario.schema import Scenario
 

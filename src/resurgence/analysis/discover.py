@@ -56,7 +56,8 @@ from scipy.stats import qmc
 from resurgence.analysis.batch import Evaluation, evaluate
 from resurgence.analysis.conditions import how_of
 from resurgence.analysis.resurgence import Definition
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
 
 TRAJECTORY_COLUMNS = [
@@ -119,9 +120,6 @@ _BOX_TYPES = {
     "mass": "float64",
     "step": "int64",
 }
-# Spawn key of the sampling design's random stream: a two-word key, so it never equals the
-# one-word key (chunk index,) of a chunk's simulation stream under the same seed.
-DESIGN_STREAM = (0, 0x4C4853)
 
 
 def latin_hypercube(space: pd.DataFrame, samples: int, seed: int) -> pd.DataFrame:
@@ -136,7 +134,7 @@ def latin_hypercube(space: pd.DataFrame, samples: int, seed: int) -> pd.DataFram
     if np.any(high < low):
         bad = space.loc[high < low, "parameter"].tolist()
         raise ResurgenceError(f"empty range for {', '.join(bad)}")
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=DESIGN_STREAM))
+    rng = streams.stream(seed, "design", "discover")
     unit = qmc.LatinHypercube(d=len(space), rng=rng).random(samples)
     return pd.DataFrame(low + unit * (high - low), columns=space["parameter"].tolist())
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from resurgence.engine.compile import Model
-from resurgence.engine.state import State
+from resurgence.core.model import Model
+from resurgence.core.state import State
 from resurgence.processes import operations
 
 FACTORS = ("members", "money", "posture", "cohesion", "other")

@@ -29,13 +29,12 @@ import numpy as np
 from resurgence import observe
 from resurgence.analysis import drivers as attack_drivers
 from resurgence.calibration.distance import gaps
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
+from resurgence.core.state import State
 from resurgence.engine.run import chunk_params, chunk_streams, initial_state, posterior_draws
-from resurgence.engine.state import State
 from resurgence.engine.step import step
 from resurgence.evidence.load import Row
-
-RESAMPLE_STREAM, OBSERVE_STREAM = 4000, 4001  # spawn keys beyond the engine's streams
 
 
 @dataclass
@@ -79,9 +78,9 @@ class Particles:
 _FIELDS = dataclasses.fields(State)
 
 
-def resample_rng(seed: int, key: int = RESAMPLE_STREAM) -> np.random.Generator:
+def resample_rng(seed: int, purpose: str = "filter") -> np.random.Generator:
     """The stream that draws a filter's ancestors."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, key)))
+    return streams.stream(seed, purpose, "resample")
 
 
 def systematic(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -94,18 +93,20 @@ def systematic(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.searchsorted(cdf, positions)
 
 
-class Engine:
+class FilterModel:
     """Steps particles month by month with the engine's processes and the evidence's
     observation models, each from its own random stream."""
 
-    def __init__(self, model: Model, rows: list[Row], seed: int, stream: int = 0):
-        self.model, self.rows, self.seed = model, rows, seed
-        self.event_rng, _, self.process_rngs = chunk_streams(seed, stream)
-        base = np.random.SeedSequence(seed, spawn_key=(stream, OBSERVE_STREAM))
-        self.observe_rng, self.row_rng = (np.random.default_rng(s) for s in base.spawn(2))
+    def __init__(
+        self, model: Model, rows: list[Row], seed: int, purpose: str = "filter", *key: int
+    ):
+        self.model, self.rows, self.seed, self.key = model, rows, seed, (purpose, *key)
+        self.event_rng, self.observe_rng, self.process_rngs = chunk_streams(seed, *self.key)
+        self.row_rng = streams.stream(seed, *self.key, "rows")
 
     def start(self, n: int) -> Particles:
-        params = chunk_params(self.model, 0, n, None, posterior_draws(self.model, n, self.seed, 0))
+        draws = posterior_draws(self.model, n, self.seed, *self.key)
+        params = chunk_params(self.model, 0, n, None, draws)
         state = initial_state(self.model, n)
         return Particles(state, params, {}, np.zeros((n, len(self.rows))), np.zeros(n))
 
@@ -125,8 +126,7 @@ class Engine:
             "members": p.state.members[:, None],
             "attacks": p.state.attacks[:, None],
         }
-        if hasattr(p.state, "deaths"):
-            out["deaths"] = p.state.deaths[:, None]
+        out["deaths"] = p.state.deaths[:, None]
         series: dict[tuple[str, int], np.ndarray] = {}
         for r, row in enumerate(self.rows):
             if not row.start <= month <= row.end:

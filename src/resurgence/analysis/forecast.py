@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 
 from resurgence import observe
-from resurgence.analysis.filtering import Engine, Particles
+from resurgence.analysis.filtering import FilterModel, Particles
 from resurgence.analysis.nowcast import nowcast
 from resurgence.analysis.summary import COLUMNS, QUANTILE_COLUMNS, QUANTILES, OnlineSummary
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
 from resurgence.evidence.load import Row
-
-PROJECT_STREAM = 5000
 
 
 def project(
@@ -39,7 +38,7 @@ def project(
     arrays (replica, month, ...) and the particles, whose `figures` hold `rows`."""
     p = particles.copy()
     p.figures = np.zeros((p.n, len(rows)))
-    engine = Engine(model, list(rows), seed, stream=PROJECT_STREAM + first)
+    engine = FilterModel(model, list(rows), seed, "forecast", first)
     obs_rng = engine.observe_rng
     months = last - first + 1
     s = p.state
@@ -48,15 +47,14 @@ def project(
         "treasury": np.empty((p.n, months), dtype=np.float32),
         "attacks": np.empty((p.n, months, *s.attacks.shape[1:]), dtype=np.int32),
     }
-    if hasattr(s, "deaths"):
-        out["deaths"] = np.empty((p.n, months, *s.deaths.shape[1:]), dtype=np.int32)
+    out["deaths"] = np.empty((p.n, months, *s.deaths.shape[1:]), dtype=np.int32)
     for i, t in enumerate(range(first, last + 1)):
         engine.advance(p, t)
         for name, arr in out.items():
             arr[:, i] = getattr(p.state, name)
         if progress:
             progress(1)
-    reported = model.resurgence.reported
+    reported = model.reported
     out["reported_attacks"] = observe.report(out["attacks"], p.params, obs_rng, reported)
     return out, p
 
@@ -65,7 +63,7 @@ def measure_series(
     out: dict[str, np.ndarray], params: dict[str, np.ndarray], seed: int
 ) -> dict[str, np.ndarray]:
     """Each evidence measure's monthly series over all regions (replica, month)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, PROJECT_STREAM - 1)))
+    rng = streams.stream(seed, "forecast", "measures")
     series = {}
     for name, measure in observe.MEASURES.items():
         if measure.source not in out:

@@ -22,13 +22,13 @@ import pandas as pd
 
 from resurgence.analysis import drivers
 from resurgence.analysis.filtering import (
-    Engine,
+    FilterModel,
     Particles,
     resample_rng,
     systematic,
     weighted_quantiles,
 )
-from resurgence.engine.compile import Model
+from resurgence.core.model import Model
 from resurgence.evidence.load import Row
 
 BAND_QUANTILES = (0.10, 0.50, 0.90)
@@ -65,7 +65,7 @@ def nowcast(
 ) -> Nowcast:
     """Filter `particles` particles through the first `months` months (default: all)."""
     months = model.n_months if months is None else months
-    engine = Engine(model, rows, seed)
+    engine = FilterModel(model, rows, seed)
     ancestors_rng = resample_rng(seed)
     p = engine.start(particles)
     previous, before_mean = None, 0.0  # the split starts with the second month

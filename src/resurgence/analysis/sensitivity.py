@@ -70,7 +70,8 @@ from SALib.sample import sobol as sobol_sample
 from resurgence.analysis.batch import evaluate as evaluate_batch
 from resurgence.analysis.conditions import condition_space, how_of
 from resurgence.analysis.resurgence import Definition
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
 from resurgence.scenario.schema import Scenario
 
@@ -184,7 +185,7 @@ def check_samples(method: str, n: int) -> None:
 def _seeds(seed: int) -> tuple[int, int]:
     """Seeds of the design and of the bootstrap, derived from one seed. (SALib's Sobol'
     analysis treats a seed of 0 as no seed, so neither is 0.)"""
-    state = np.random.SeedSequence(seed).generate_state(2)
+    state = streams.seed_sequence(seed, "design", "sensitivity").generate_state(2)
     return int(state[0]) or 1, int(state[1]) or 1
 
 

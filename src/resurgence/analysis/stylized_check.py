@@ -33,9 +33,11 @@ import numpy as np
 from scipy.stats import qmc
 
 from resurgence.analysis import stylized as st
-from resurgence.engine.compile import Model, compile_model
+from resurgence.core import streams
+from resurgence.core.model import Model
+from resurgence.core.state import END_CAUSES
+from resurgence.engine.compile import compile_model
 from resurgence.engine.run import run
-from resurgence.processes.ending import CAUSES
 from resurgence.processes.operations import excitation_terms
 from resurgence.scenario import load_scenario
 
@@ -281,10 +283,10 @@ def _ends(ds):
 def _ends_rows(ds, ds_rel, scope: str) -> list[Row]:
     cause, ended = _ends(ds)
     rows = []
-    four = np.isin(cause, [CAUSES.index(c) for c in JL_SHARES])
+    four = np.isin(cause, [END_CAUSES.index(c) for c in JL_SHARES])
     total = int(four.sum())
     for name, value in JL_SHARES.items():
-        k = int((cause == CAUSES.index(name)).sum())
+        k = int((cause == END_CAUSES.index(name)).sum())
         sim = st.wilson(k, total)
         band = st.wilson(round(value * JL_ENDED_ANY), JL_ENDED_ANY)[1:]
         rows.append(
@@ -300,7 +302,7 @@ def _ends_rows(ds, ds_rel, scope: str) -> list[Row]:
         )
     n_end = int((ended > 0).sum())
     for name in ("splintering", "collapse"):
-        k = int((cause == CAUSES.index(name)).sum())
+        k = int((cause == END_CAUSES.index(name)).sum())
         rows.append(
             Row(
                 f"groups ending by {name}, share of all ends",
@@ -465,7 +467,7 @@ def run_check(
         if progress:
             progress(label, 1)
 
-    rng = np.random.default_rng(seed)
+    rng = streams.stream(seed, "check", "events")
     generic = compile_model(load_scenario("generic"))
     over = family_overrides(generic, replicas, seed)
     ds = run(generic, replicas, seed, overrides=over, workers=workers)

@@ -11,15 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from resurgence import observe
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
 from resurgence.engine.run import chunk_params, simulate_chunk
 from resurgence.evidence.load import Row
-
-MEASURE_STREAM, ROW_STREAM = 1000, 2000  # spawn keys beyond those of the engine's streams
-
-
-def stream(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, *key)))
 
 
 def row_values(
@@ -33,12 +28,11 @@ def row_values(
     n = out["treasury"].shape[0]
     series: dict[tuple[str, int], np.ndarray] = {}
     values = np.empty((n, len(rows)))
-    names = list(observe.MEASURES)
     for r, row in enumerate(rows):
         measure = observe.MEASURES[row.measure]
         key = (row.measure, row.unit)
         if key not in series:
-            rng = stream(seed, MEASURE_STREAM, names.index(row.measure), row.unit)
+            rng = streams.stream(seed, "calibration", "measure", row.measure, row.unit)
             series[key] = observe.monthly(measure, out, params, rng, row.unit)
         values[:, r] = observe.period_value(
             measure,
@@ -46,7 +40,7 @@ def row_values(
             slice(row.start, row.end + 1),
             row.regions,
             params,
-            stream(seed, ROW_STREAM, row.index),
+            streams.stream(seed, "calibration", "row", row.index),
         )
     return values
 

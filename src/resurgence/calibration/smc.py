@@ -27,7 +27,7 @@ from dask.distributed import Client as DaskClient
 from resurgence.calibration.distance import distance
 from resurgence.calibration.free import FreeParameter
 from resurgence.calibration.simulator import simulate_rows
-from resurgence.engine.compile import Model
+from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import Row
 from resurgence.posterior import Posterior

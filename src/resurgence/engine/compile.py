@@ -7,23 +7,24 @@ masks, parameter values and the timeline as compiled events keyed by month offse
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
+from resurgence.core.model import CompiledEvent, Model
+from resurgence.core.parameters import Parameter
+from resurgence.core.state import SCENARIO_SCALARS
 from resurgence.errors import ResurgenceError
-from resurgence.months import month_offset, month_range
+from resurgence.months import month_offset
 from resurgence.posterior import Posterior
-from resurgence.processes.base import Parameter
 from resurgence.scenario.references import (
-    SCALAR_STATES,
     effective_parameters,
     entities_of,
     hubs_of,
     route_parameter,
     units_of,
 )
-from resurgence.scenario.schema import Event, Policy, Resurgence, Scenario
+from resurgence.scenario.schema import Event, Policy, Scenario
 
 REGION_TAGS = (
     "mountain",
@@ -33,74 +34,6 @@ REGION_TAGS = (
     "relocation_origin",
     "relocation_destination",
 )
-
-
-@dataclass(frozen=True)
-class CompiledEvent:
-    """One change at a month offset. `kind` is 'parameter' or a state name.
-
-    `index` selects within the target: a region index for regional parameters and
-    capacity, (unit, region[, to_region]) for members, a hub for hub_crackdown,
-    (from, to) entities for a relation; None means the whole target. A parameter event
-    with an end (`until`) carries a `key`; at its end a 'restore' event with the same key
-    puts back the value the parameter had just before the event.
-    """
-
-    month: int
-    kind: str
-    name: str
-    op: str
-    value: float
-    index: tuple[int, ...] | None
-    label: str
-    key: int | None = None
-
-
-@dataclass
-class Model:
-    name: str
-    title: str
-    start: str
-    n_months: int
-    regions: list[str]
-    region_tags: dict[str, np.ndarray]
-    entities: list[str]
-    units: list[str]
-    unit_entity: np.ndarray
-    unit_parent: np.ndarray  # entity of the unit's actor (itself for an actor)
-    unit_is_host_faction: np.ndarray
-    ally_units: list[int]
-    focal_entity: int
-    host_entity: int
-    ally_entity: int
-    hardliner_entity: int
-    hubs: list[str]
-    channel_names: list[str]
-    channel_hubs: np.ndarray
-    channel_n_hubs: np.ndarray
-    channel_share: np.ndarray
-    channel_lag: np.ndarray  # mean relocation lag per channel; NaN: the parameter's
-    attack_types: list[str]
-    attack_share: np.ndarray
-    attack_cost: np.ndarray
-    attack_visibility: np.ndarray
-    routes: list[tuple[int, int, str]]
-    routes_by_source: dict[int, list[int]]
-    route_bloc: np.ndarray  # share of the source moving in a bloc defection, per route
-    unit_protector: np.ndarray  # entity a unit owes loyalty to: its group, or the host
-    parameters: dict[str, Parameter]
-    values: dict[str, np.ndarray]
-    initial: dict[str, np.ndarray]
-    events: dict[int, list[CompiledEvent]]
-    resurgence: Resurgence
-    policies: list[str] = field(default_factory=list)
-    scenario_hash: str = ""
-    countries: list[str] = field(default_factory=list)  # country of each region
-    posterior: Posterior | None = None  # parameter draws given to the replicas
-
-    @property
-    def months(self) -> list[str]:
-        return month_range(self.start, self.n_months)
 
 
 def _compile_event(event: Event, offset: int, ctx: dict) -> CompiledEvent:
@@ -197,11 +130,7 @@ def compile_model(
     crackdown = np.zeros(len(hubs))
     for hub, value in init.hub_crackdown.items():
         crackdown[hubs.index(hub)] = value
-    initial = {
-        name: np.array(float(getattr(init, name)))
-        for name in SCALAR_STATES
-        if name != "sponsor_resources"
-    }
+    initial = {name: np.array(float(getattr(init, name))) for name in SCENARIO_SCALARS}
     initial.update(
         members=members,
         capacity=capacity,
@@ -212,7 +141,6 @@ def compile_model(
                 for c in scenario.channels
             ]
         ),
-        sponsor_resources=np.array(1.0),
     )
 
     ctx = {"regions": regions, "units": units, "entities": entities, "hubs": hubs}
@@ -292,7 +220,7 @@ def compile_model(
         values=values,
         initial=initial,
         events=events,
-        resurgence=scenario.resurgence,
+        reported=scenario.resurgence.reported,
         policies=[p.name for p in policies],
         scenario_hash=digest.hexdigest()[:16],
         countries=[r.country for r in scenario.regions],

@@ -9,7 +9,8 @@ each task carries its own seed (chunk i of a run is seeded by (seed, i)).
 
 On a Dask cluster, tasks that write to a run's Zarr store need that store on a file
 system every worker can reach (a shared disk); `--dask-local N` starts a cluster of N
-worker processes on this machine.
+worker processes on this machine. Local worker processes end when the process that
+started them does (`workers.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from resurgence.engine.workers import exit_with_parent
 from resurgence.errors import ResurgenceError
 
 
@@ -114,5 +116,7 @@ def executor(
     if workers <= 1:
         yield Executor("serial", 1)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, os.cpu_count() or 1), initializer=exit_with_parent
+    ) as pool:
         yield Executor("processes", workers, pool)

@@ -1,8 +1,9 @@
 """Run replicas of a model in fixed-size chunks, serially or on worker processes.
 
-Seeding: one `SeedSequence(seed)` per run; chunk i uses `SeedSequence(seed,
-spawn_key=(i,))`, which it spawns into one stream for scheduled events, one for the
-observation model and one per process. Chunks have a fixed size, so results do not depend
+Seeding: chunk i of a run draws from the named streams of `core/streams.py` (purpose
+"run", key i): one for scheduled events, one for the observation model, one for its
+parameter sets from a posterior, and one per process, named after it. Chunks have a fixed
+size, so results do not depend
 on the number of workers or on the order in which chunks finish. Giving each process its
 own stream keeps the random numbers of one process aligned across policies that change
 another (common random numbers).
@@ -15,151 +16,34 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from resurgence import observe, posterior
-from resurgence.engine.compile import Model
-from resurgence.engine.state import State
+from resurgence import observe
+from resurgence.catalogue import PROCESSES
+from resurgence.core import streams
+from resurgence.core.model import Model
+from resurgence.core.parameters import Params
+from resurgence.core.state import RECORDED, VARIABLES, State, filled
 from resurgence.engine.step import step
-from resurgence.processes import PROCESSES
-from resurgence.processes.base import Params
+from resurgence.engine.workers import exit_with_parent
 
 DEFAULT_CHUNK = 1000
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """A state variable kept for every month: its dims after (replica, month) and dtype."""
-
-    dims: tuple[str, ...]
-    dtype: type
-
-
-RECORDED: dict[str, Recorded] = {
-    "members": Recorded(("actor", "region"), np.int32),
-    "treasury": Recorded((), np.float32),
-    "income": Recorded((), np.float32),
-    "revenue": Recorded((), np.float32),
-    "paid_fraction": Recorded((), np.float32),
-    "cohesion": Recorded((), np.float32),
-    "posture": Recorded((), np.float32),
-    "visibility": Recorded((), np.float32),
-    "propaganda": Recorded((), np.float32),
-    "host_unity": Recorded((), np.float32),
-    "intel_share": Recorded((), np.float32),
-    "monitoring": Recorded((), np.float32),
-    "equipment": Recorded((), np.float32),
-    "neighbour_pressure": Recorded((), np.float32),
-    "ally_distrust": Recorded((), np.float32),
-    "alliance": Recorded((), np.int8),
-    "capacity": Recorded(("region",), np.float32),
-    "attacks": Recorded(("region", "attack_type"), np.int32),
-    "losses": Recorded(("region",), np.int32),
-    "attrition": Recorded(("region",), np.int32),
-    "recruits": Recorded(("region",), np.int32),
-    "defections": Recorded(("actor",), np.int32),
-    "deaths": Recorded(("region",), np.int32),
-    "ended": Recorded((), np.int16),
-    "end_cause": Recorded((), np.int8),
-}
-
-DESCRIPTIONS = {
-    "members": "members of each group and faction, by region (persons)",
-    "treasury": "focal group's cash at the end of the month (USD thousand)",
-    "income": "money arrived through funding channels (USD thousand per month)",
-    "revenue": "local revenue (USD thousand per month)",
-    "paid_fraction": "share of the month's payroll paid",
-    "cohesion": "organisational cohesion (0-1)",
-    "posture": "posture (0 overt, 1 underground)",
-    "visibility": "how active the group looks (0-1)",
-    "propaganda": "propaganda output (relative to a normal month)",
-    "host_unity": "host's unity (0-1)",
-    "intel_share": "share of intelligence-led raids (0-1)",
-    "monitoring": "host's financial monitoring level (0-1)",
-    "equipment": "host's equipment for mountain operations (0-1)",
-    "neighbour_pressure": "neighbour's strikes and killings (relative)",
-    "ally_distrust": "the sheltered ally's distrust of the host, (1 - its relation to the "
-    "host) / 2, in [0, 1]",
-    "alliance": "1 while the sheltered ally and the focal group are allied, else 0",
-    "capacity": "host's counter-terrorism capacity by region (relative)",
-    "attacks": "latent attacks of the focal group by region and type",
-    "losses": "focal members lost to the host's raids",
-    "attrition": "focal members who left (pay, cohesion, reconciliation, other groups)",
-    "recruits": "focal recruits from local pools",
-    "defections": "members who joined the focal group, by origin",
-    "deaths": "deaths caused by the focal group's attacks, by region (persons per month)",
-    "ended": "month in which the focal group ended (the start of its last spell below the "
-    "floor), counted from 1 = the first month, from the month the end is decided; 0 while not",
-    "end_cause": "cause of the focal group's end: 0 not ended, 1 policing, 2 military force, "
-    "3 politics, 4 splintering, 5 collapse (attrition), 6 victory",
-}
-
-
 def initial_state(model: Model, n: int) -> State:
-    """`n` copies of the scenario's initial state."""
-    init = model.initial
-    U, K = init["members"].shape
-    C = len(model.channel_names)
-    J = len(model.attack_types)
-
-    def rep(x, dtype=np.float64):
-        x = np.asarray(x, dtype=dtype)
-        return np.repeat(x[None, ...], n, axis=0)
-
-    relation = rep(init["relation"])
-    return State(
-        members=rep(init["members"], np.int64),
-        treasury=rep(init["treasury"]),
-        arrears=np.zeros(n),
-        paid_fraction=np.ones(n),
-        cohesion=rep(init["cohesion"]),
-        posture=rep(init["posture"]),
-        visibility=rep(init["visibility"]),
-        propaganda=rep(init["propaganda"]),
-        sponsor_resources=rep(init["sponsor_resources"]),
-        recruit_boost=np.zeros(n),
-        channel_hub=np.zeros((n, C), dtype=np.int64),
-        relocating=np.zeros((n, C), dtype=bool),
-        fragmentation=rep(init["fragmentation"]),
-        hub_crackdown=rep(init["hub_crackdown"]),
-        monitoring=rep(init["monitoring"]),
-        intel_share=rep(init["intel_share"]),
-        capacity=rep(init["capacity"]),
-        equipment=rep(init["equipment"]),
-        recognition=rep(init["recognition"]),
-        host_unity=rep(init["host_unity"]),
-        relation=relation,
-        relation_anchor=relation.copy(),
-        neighbour_pressure=rep(init["neighbour_pressure"]),
-        ally_distrust=np.zeros(n),
-        expulsions=rep(init["expulsions"]),
-        pool=np.full((n, K), np.nan),
-        alliance=np.zeros(n),
-        bloc_done=np.zeros((n, len(model.routes)), dtype=bool),
-        excitation=np.full((n, K), np.nan),
-        experience=np.full(n, np.nan),
-        clock=np.zeros(n, dtype=np.int64),
-        below_floor=np.zeros(n, dtype=np.int64),
-        barren=np.zeros(n, dtype=np.int64),
-        host_collapsed=np.zeros(n, dtype=np.int64),
-        end_flows=np.zeros((n, 5)),
-        ended=np.zeros(n, dtype=np.int64),
-        end_cause=np.zeros(n, dtype=np.int8),
-        income=np.zeros(n),
-        revenue=np.zeros(n),
-        attacks=np.zeros((n, K, J), dtype=np.int64),
-        losses=np.zeros((n, K), dtype=np.int64),
-        attrition=np.zeros((n, K), dtype=np.int64),
-        recruits=np.zeros((n, K), dtype=np.int64),
-        defections=np.zeros((n, U), dtype=np.int64),
-        deaths=np.zeros((n, K), dtype=np.int64),
-        raid_intel=np.zeros(n),
-        reconciled=np.zeros(n, dtype=np.int64),
-        splintered=np.zeros(n, dtype=np.int64),
-    )
+    """`n` copies of the scenario's initial state, each variable as `VARIABLES` declares it."""
+    sizes = model.sizes
+    arrays = {}
+    for name, spec in VARIABLES.items():
+        shape = (n, *(sizes[d] for d in spec.dims))
+        if isinstance(spec.initial, str):
+            start = np.asarray(model.initial[spec.initial], dtype=spec.dtype)
+            arrays[name] = np.repeat(start[None, ...], n, axis=0).reshape(shape)
+        else:
+            arrays[name] = filled(spec, shape)
+    return State(**arrays)
 
 
 def chunk_params(
@@ -191,40 +75,33 @@ def chunk_params(
     return params
 
 
-def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed, spawn_key=(index,))
-
-
 def chunk_streams(
-    seed: int, index: int
+    seed: int, purpose: str = "run", *key: int
 ) -> tuple[np.random.Generator, np.random.Generator, list[np.random.Generator]]:
-    """Chunk `index`'s streams: scheduled events, the observation model, and one per
-    process (see the module docstring)."""
-    streams = chunk_seed(seed, index).spawn(2 + len(PROCESSES))
-    event_rng, observe_rng = (np.random.default_rng(s) for s in streams[:2])
-    return event_rng, observe_rng, [np.random.default_rng(s) for s in streams[2:]]
+    """The streams of a chunk of replicas (`key`: the chunk's index in a run): scheduled
+    events, the observation model, and one per process, each named (`core/streams.py`)."""
+    return (
+        streams.stream(seed, purpose, *key, "events"),
+        streams.stream(seed, purpose, *key, "observe"),
+        [streams.stream(seed, purpose, *key, process.name) for process in PROCESSES],
+    )
 
 
-def posterior_draws(model: Model, n: int, seed: int, index: int) -> dict[str, np.ndarray] | None:
-    """Chunk `index`'s parameter sets from the model's posterior (None without one), from
-    a stream of their own so that they do not move any other random number."""
+def posterior_draws(
+    model: Model, n: int, seed: int, purpose: str = "run", *key: int
+) -> dict[str, np.ndarray] | None:
+    """A chunk's parameter sets from the model's posterior (None without one), from a
+    stream of their own so that they do not move any other random number."""
     if model.posterior is None:
         return None
-    key = (index, posterior.DRAW_STREAM)
-    return model.posterior.draw(
-        n, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
-    )
+    return model.posterior.draw(n, streams.stream(seed, purpose, *key, "posterior"))
 
 
 def allocate(model: Model, n: int) -> dict[str, np.ndarray]:
     """Empty output arrays for `n` replicas: each recorded variable, (n, months, ...)."""
-    sizes = {
-        "actor": len(model.units),
-        "region": len(model.regions),
-        "attack_type": len(model.attack_types),
-    }
+    sizes = model.sizes
     out = {
-        name: np.empty((n, model.n_months, *(sizes[d] for d in rec.dims)), dtype=rec.dtype)
+        name: np.empty((n, model.n_months, *(sizes[d] for d in rec.dims)), dtype=rec.recorded)
         for name, rec in RECORDED.items()
     }
     out["reported_attacks"] = np.empty_like(out["attacks"])
@@ -246,8 +123,8 @@ def simulate_chunk(
     when given, so a serial run copies nothing. With `timings`, seconds per process (and
     for events, recording and observation) are added to it."""
     n, T = hi - lo, model.n_months
-    event_rng, observe_rng, process_rngs = chunk_streams(seed, index)
-    params = chunk_params(model, lo, hi, overrides, posterior_draws(model, n, seed, index))
+    event_rng, observe_rng, process_rngs = chunk_streams(seed, "run", index)
+    params = chunk_params(model, lo, hi, overrides, posterior_draws(model, n, seed, "run", index))
     state = initial_state(model, n)
     if out is None:
         out = allocate(model, n)
@@ -259,7 +136,7 @@ def simulate_chunk(
             out[name][:, t] = getattr(state, name)
         _add(timings, "(recording)", start)
     start = time.perf_counter()
-    reported = model.resurgence.reported
+    reported = model.reported
     out["reported_attacks"][:] = observe.report(out["attacks"], params, observe_rng, reported)
     _add(timings, "(observation)", start)
     return out
@@ -318,7 +195,7 @@ def _run_on_workers(model, bounds, seed, overrides, out, workers, progress):
             np.lib.format.open_memmap(files[name], "w+", arr.dtype, arr.shape).flush()
         tasks = [(model, lo, hi, seed, i, overrides, files) for i, (lo, hi) in enumerate(bounds)]
         pool = min(workers, len(tasks), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=pool) as ex:
+        with ProcessPoolExecutor(max_workers=pool, initializer=exit_with_parent) as ex:
             for done in as_completed([ex.submit(_simulate_into, task) for task in tasks]):
                 n = done.result()
                 if progress:
@@ -344,9 +221,9 @@ def coordinates(model: Model, replicas: int) -> dict[str, np.ndarray | list]:
 def descriptions(model: Model) -> dict[str, str]:
     """What each output variable is; `reported_attacks` names the channel it came
     through (the scenario's `[resurgence] reported`)."""
-    channel = observe.CHANNELS[model.resurgence.reported]
+    channel = observe.CHANNELS[model.reported]
     reported = f"{channel.description} (observation model: {channel.rate})"
-    return DESCRIPTIONS | {"reported_attacks": reported}
+    return {name: spec.doc for name, spec in RECORDED.items()} | {"reported_attacks": reported}
 
 
 def run_attributes(model: Model, seed: int) -> dict:
@@ -356,7 +233,7 @@ def run_attributes(model: Model, seed: int) -> dict:
         "seed": seed,
         "policies": ",".join(model.policies),
         "scenario_hash": model.scenario_hash,
-        "reported": model.resurgence.reported,
+        "reported": model.reported,
     }
 
 

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from resurgence.engine.compile import CompiledEvent, Model
-from resurgence.engine.state import State
-from resurgence.processes import PROCESSES
-from resurgence.processes.base import Params
-from resurgence.scenario.references import NONNEGATIVE_STATES, UNIT_INTERVAL_STATES
-from resurgence.scenario.schema import MAX_LEVEL
+from resurgence.catalogue import PROCESSES
+from resurgence.core.model import CompiledEvent, Model
+from resurgence.core.parameters import Params
+from resurgence.core.state import VARIABLES, State
+
+RESET = tuple(name for name, spec in VARIABLES.items() if spec.reset)
+"""The month's flows that processes add to, set to zero before each month."""
 
 
 def _change(current: np.ndarray, op: str, value: float) -> np.ndarray:
@@ -66,12 +67,7 @@ def apply_event(
 
     arr = getattr(state, event.kind)
     sel = (slice(None), *event.index) if event.index else (slice(None),)
-    new = _change(arr[sel], event.op, event.value)
-    if event.kind in UNIT_INTERVAL_STATES or event.kind == "hub_crackdown":
-        new = np.clip(new, 0.0, 1.0)
-    elif event.kind in NONNEGATIVE_STATES or event.kind == "capacity":
-        new = np.clip(new, 0.0, MAX_LEVEL)
-    arr[sel] = new
+    arr[sel] = np.clip(_change(arr[sel], event.op, event.value), *VARIABLES[event.kind].bounds)
 
 
 def step(
@@ -92,8 +88,8 @@ def step(
     process sees it (the nowcast reads the drivers of attacks before `operations`).
     """
     lap = _Laps(timings)
-    state.attrition[:] = 0
-    state.defections[:] = 0
+    for name in RESET:
+        getattr(state, name)[:] = 0
     for event in model.events.get(month, ()):
         apply_event(state, params, event, model, event_rng, saved)
     lap("(events)")

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from resurgence.engine.compile import Model
-from resurgence.engine.run import RECORDED
+from resurgence.core.model import Model
+from resurgence.core.state import RECORDED
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.columns import COLUMNS, MEASURES, REQUIRED
 from resurgence.months import month_offset, parse_month

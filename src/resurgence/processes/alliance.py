@@ -1,4 +1,4 @@
-"""An alliance between the sheltered ally and the focal group (SYSTEM.md section 8).
+"""An alliance between the sheltered ally and the focal group (docs/background.md §8).
 
 TTP leaders hint that, pushed to give up their war, they might ally with the Islamic State;
 the two already cooperate in Khyber Pakhtunkhwa. The alliance is a regime, on or off in
@@ -13,8 +13,11 @@ host's raids (`counterterrorism`) and mounts joint operations (`operations`).
 
 import numpy as np
 
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.ally import distrust
-from resurgence.processes.base import Parameter, Process
 
 PARAMETERS = (
     Parameter(
@@ -75,7 +78,7 @@ def hazard(state, p, model) -> np.ndarray:
     return p["alliance.hazard"] * distrust(state, model) ** 2 * affinity
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     if model.ally_entity < 0:
         return
     u = rng.random(state.n)

@@ -1,4 +1,4 @@
-"""The sheltered ally, the host and the neighbour (SYSTEM.md sections 7 and 8).
+"""The sheltered ally, the host and the neighbour (docs/background.md §7 and §8).
 
 The scenario's `ally` (the TTP) lives on both sides of a border. Its members (and its
 factions') cross from the host's border regions abroad to fight (`ally.return_rate`, which
@@ -20,7 +20,11 @@ Relations drive `defection` (trickles and bloc defections) and `alliance`.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.core.draws import binomial
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -180,7 +184,7 @@ def _move(rng, members, src, dst, rate) -> None:
     members[:, :, dst[-1]] += left
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     mediation = p["ally.mediation"]
     state.neighbour_pressure += p["neighbour.pressure_adjust"] * (
         p["neighbour.pressure"] - state.neighbour_pressure

@@ -1,11 +1,17 @@
-"""Organisational cohesion (SYSTEM.md sections 4 and 5, condition 2).
+"""Organisational cohesion (docs/background.md §4 and §5, condition 2).
 
 Short of money and nearly inactive, a group risks organisational decay. Cohesion falls with
 the lasting salary shortfall and with invisibility, and recovers while salaries are paid.
 Cohesion scales attrition (`payroll`) and operational capability (`operations`).
 """
 
-from resurgence.processes.base import Parameter, Process, clip01
+import numpy as np
+
+from resurgence.core.draws import clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.payroll import salary_strain
 
 PARAMETERS = (
@@ -36,7 +42,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     c = state.cohesion
     strain = salary_strain(state, p)
     c += (

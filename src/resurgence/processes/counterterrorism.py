@@ -1,4 +1,4 @@
-"""The host's counter-terrorism (SYSTEM.md section 2).
+"""The host's counter-terrorism (docs/background.md §2).
 
 Raids remove a share of the group's members in each region: the host's capacity there,
 times a lethality that shifts from indiscriminate to intelligence-led raids as the host
@@ -24,7 +24,11 @@ end of the group can be attributed to policing or to military force (`ending`).
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, binomial, clip01
+from resurgence.core.draws import binomial, clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.posture import cell_ratio
 
 PARAMETERS = (
@@ -177,7 +181,7 @@ def ceiling(state, p, model) -> np.ndarray:
     return p["counterterrorism.capacity_ceiling"] * (1.0 - opening[:, None] * presence)
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     state.capacity += p["counterterrorism.manpower_growth"][:, None] * (
         ceiling(state, p, model) - state.capacity
     )

@@ -1,4 +1,4 @@
-"""Defection flows between named groups and factions (SYSTEM.md sections 6, 7 and 8).
+"""Defection flows between named groups and factions (docs/background.md §6, §7 and §8).
 
 Each defection route (from a unit to another, declared in the scenario with its base rate)
 moves members within their region. The rate of a route is its base rate times its pull:
@@ -34,7 +34,11 @@ ended.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.core.draws import binomial
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.payroll import salary_strain
 from resurgence.processes.recruitment import presence
 
@@ -156,7 +160,7 @@ def route_rates(state, p, model) -> np.ndarray:
     return rates
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     state.splintered[:] = 0
     if not model.routes:
         return

@@ -38,13 +38,10 @@ and it advances the state's month counter.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
-
-CAUSES = ("active", "policing", "military", "politics", "splintering", "collapse", "victory")
-"""Codes of `State.end_cause` (and the recorded `end_cause`), by index."""
-
-FLOW_CAUSES = CAUSES[1:6]
-"""The causes attributed from flows of members, in the order of `State.end_flows`."""
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import END_CAUSES, State
 
 PARAMETERS = (
     Parameter(
@@ -117,7 +114,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     active = state.ended == 0
     members = state.members[:, 0, :]
     total = members.sum(axis=1)
@@ -152,10 +149,10 @@ def step(state, p, rng, model) -> None:
     state.host_collapsed = np.where(collapsed, state.host_collapsed + 1, 0)
     strong = (total >= p["ending.victory_members"]) & (state.posture < 0.5)
     won = (state.ended == 0) & strong & (state.host_collapsed >= needed)
-    state.end_cause[won] = CAUSES.index("victory")
+    state.end_cause[won] = END_CAUSES.index("victory")
     state.ended[won] = (state.clock - state.host_collapsed + 2)[won]
 
-    defeated = (state.ended > 0) & (state.end_cause != CAUSES.index("victory"))
+    defeated = (state.ended > 0) & (state.end_cause != END_CAUSES.index("victory"))
     members[defeated] = 0
     state.clock += 1
 
@@ -171,11 +168,11 @@ def _founding_fragility(state, p, rng, active, total, raids) -> None:
     state.barren = np.where(fragile & (joined == 0), state.barren + 1, 0)
     hit = fragile & (raids > 0) & (rng.random(state.n) < p["ending.decapitation"])
     by_intel = rng.random(state.n) < state.raid_intel
-    state.end_cause[hit] = np.where(by_intel, CAUSES.index("policing"), CAUSES.index("military"))[
-        hit
-    ]
+    state.end_cause[hit] = np.where(
+        by_intel, END_CAUSES.index("policing"), END_CAUSES.index("military")
+    )[hit]
     dissolved = fragile & ~hit & (state.barren >= p["ending.floor_months"])
-    state.end_cause[dissolved] = CAUSES.index("collapse")
+    state.end_cause[dissolved] = END_CAUSES.index("collapse")
     state.ended[hit | dissolved] = (state.clock + 1)[hit | dissolved]
 
 

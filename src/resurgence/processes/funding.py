@@ -1,4 +1,4 @@
-"""Funding channels: source -> hub -> recipient (SYSTEM.md sections 1 and 3).
+"""Funding channels: source -> hub -> recipient (docs/background.md §1 and §3).
 
 Each channel carries a share of the sponsor's transfers through a hub country. A
 crackdown at the hub interdicts part of the flow; above a threshold the group moves its
@@ -20,7 +20,11 @@ do not fund a group that has dropped off the radar.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, clip01
+from resurgence.core.draws import clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.counterterrorism import coordination
 
 PARAMETERS = (
@@ -117,7 +121,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     n = state.n
     if not model.channel_names:
         state.income[:] = 0.0

@@ -1,4 +1,4 @@
-"""Host unity (SYSTEM.md sections 5 and 6, condition 3).
+"""Host unity (docs/background.md §5, condition 3, and §6).
 
 The host's unity against the group recovers toward a target, and erodes with tension
 between the leadership and its factions, with enforcing a ban on the sheltered ally (many
@@ -7,7 +7,13 @@ of refugees, and with the economic cost of deep financial checks. Disunity weake
 (`counterterrorism`) and drives the host's own factions to defect (`defection`).
 """
 
-from resurgence.processes.base import Parameter, Process, clip01
+import numpy as np
+
+from resurgence.core.draws import clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -69,7 +75,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     h = state.host_unity
     h += (
         p["host.unity_recovery"] * (p["host.unity_target"] - h)

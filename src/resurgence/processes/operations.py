@@ -1,4 +1,4 @@
-"""Operations: attacks by type, their timing and their severity (SYSTEM.md section 1).
+"""Operations: attacks by type, their timing and their severity (docs/background.md §1).
 
 Planned attacks in a region are proportional to the members there, reduced by small cells
 (less capability), unpaid fighters staying home, lost cohesion, inexperience, and a
@@ -23,8 +23,12 @@ power-law tail), and the month's deaths by region are recorded.
 
 import numpy as np
 
+from resurgence.core.draws import binomial
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.limits import MAX_LEVEL
-from resurgence.processes.base import Parameter, Process, binomial
 from resurgence.processes.payroll import salary_strain
 from resurgence.processes.posture import cell_ratio
 from resurgence.processes.propaganda import spendable
@@ -317,7 +321,7 @@ def capability_terms(state, p) -> tuple[np.ndarray, np.ndarray]:
     return posture, cohesion
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     members = state.members[:, 0, :]
     active = state.ended == 0
     if np.isnan(state.experience).any():  # the first month: experience before the start

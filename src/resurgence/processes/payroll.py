@@ -1,4 +1,4 @@
-"""Payroll and unpaid-salary attrition (SYSTEM.md sections 3 and 4).
+"""Payroll and unpaid-salary attrition (docs/background.md §3 and §4).
 
 Each month the group owes salaries and logistics, both per member (bases, transport and
 communications; the model does not assume that small cells cost more or less to run). It
@@ -11,7 +11,11 @@ are drawn binomially per region.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.core.draws import binomial
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.propaganda import spendable
 
 PARAMETERS = (
@@ -67,7 +71,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     members = state.members[:, 0, :]
     total = members.sum(axis=1)
     bill = total * (p["payroll.salary"] + p["payroll.logistics"])

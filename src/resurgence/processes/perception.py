@@ -1,4 +1,4 @@
-"""Visibility (SYSTEM.md section 1).
+"""Visibility (docs/background.md §1).
 
 Visibility is how active the group looks to members, would-be members and donors: a
 moving average of a saturating function of its attacks (weighted by type) amplified by
@@ -8,7 +8,11 @@ recruitment (`recruitment`): less money, fewer attacks, less money.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, clip01
+from resurgence.core.draws import clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -38,7 +42,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     v = state.visibility
     weighted = state.attacks.sum(axis=1) @ model.attack_visibility
     signal = weighted * (1.0 + p["perception.amplification"] * state.propaganda)

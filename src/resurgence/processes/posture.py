@@ -1,4 +1,4 @@
-"""Posture: overt or underground, and cell size (SYSTEM.md sections 1 and 4).
+"""Posture: overt or underground, and cell size (docs/background.md §1 and §4).
 
 Under raids, and expecting no territorial control, the group moves underground: mobile
 bases and small cells. Posture relaxes toward a target raised by the month's loss rate to
@@ -9,7 +9,11 @@ survive raids better (see `counterterrorism`) and can do less (see `operations`)
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, clip01
+from resurgence.core.draws import clip01
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.payroll import salary_strain
 
 PARAMETERS = (
@@ -78,7 +82,7 @@ def cell_ratio(state, p) -> np.ndarray:
     return cell_size(state, p) / p["posture.cell_size_overt"]
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     members = state.members[:, 0, :].sum(axis=1)
     loss_rate = state.losses.sum(axis=1) / np.maximum(members + state.losses.sum(axis=1), 1)
     strain = salary_strain(state, p)

@@ -1,4 +1,4 @@
-"""Propaganda (SYSTEM.md section 4).
+"""Propaganda (docs/background.md §4).
 
 Online propaganda and recruitment were expanded to make up for the low level of attacks:
 the output the group wants grows as its visibility falls. Propaganda costs money. It has a
@@ -14,7 +14,10 @@ Output amplifies how visible attacks are (`perception`) and helps recruitment
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -80,7 +83,7 @@ def spendable(state, p) -> np.ndarray:
     return np.maximum(state.treasury, 0.0) - reserve(state, p)
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     spend = p["propaganda.cost"] * wanted(state, p)
     budget = np.maximum(
         reserve(state, p), p["propaganda.budget_share"] * np.maximum(state.treasury, 0.0)

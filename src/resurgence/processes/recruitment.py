@@ -1,4 +1,4 @@
-"""Recruitment from local pools (SYSTEM.md sections 1, 2 and 4).
+"""Recruitment from local pools (docs/background.md §1, §2 and §4).
 
 Each region has a pool of potential recruits (the Salafi community and other
 sympathisers). Recruits leave the pool, which refills slowly toward its size as a new
@@ -19,7 +19,11 @@ group that has ended recruits nobody.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process, binomial
+from resurgence.core.draws import binomial
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.counterterrorism import backlash, community_support
 
 PARAMETERS = (
@@ -134,7 +138,7 @@ def presence(members: np.ndarray, p) -> np.ndarray:
     return members / (members + half)
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     members = state.members[:, 0, :]
     if np.isnan(state.pool).any():  # the first month: full pools
         first = np.isnan(state.pool)

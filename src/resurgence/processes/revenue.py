@@ -1,4 +1,4 @@
-"""Local revenue (SYSTEM.md section 3).
+"""Local revenue (docs/background.md §3).
 
 The group never raised much locally: a small take per member, lower underground, raised a
 little by attempts to diversify when the parent's money runs short ("with little
@@ -11,7 +11,10 @@ its recruits (`counterterrorism.community_support`).
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 from resurgence.processes.counterterrorism import community_support
 
 PARAMETERS = (
@@ -58,7 +61,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     members = state.members[:, 0, :]
     shortfall = 1.0 - state.paid_fraction
     per_member = (

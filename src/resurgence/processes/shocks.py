@@ -1,4 +1,4 @@
-"""Exogenous windfalls (SYSTEM.md section 5, condition 5).
+"""Exogenous windfalls (docs/background.md §5, condition 5).
 
 New chances to raise money or recruit arise from events outside the group's control
 (a prison break, a new war nearby, a wealthy donor): at a small monthly rate a windfall
@@ -7,7 +7,10 @@ brings cash and a temporary boost to recruitment.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -45,7 +48,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     n = state.n
     happens = rng.random(n) < p["shocks.windfall_rate"]
     money = rng.exponential(1.0, n) * p["shocks.windfall_money"]

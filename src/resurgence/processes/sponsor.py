@@ -1,4 +1,4 @@
-"""Sponsor decline (SYSTEM.md section 3).
+"""Sponsor decline (docs/background.md §3).
 
 The parent organisation's resources have declined since 2018, with ups and downs: a
 geometric random walk whose drift is the trend of its resources. The trend may be a
@@ -8,7 +8,10 @@ may dissolve). What it sends is set in `funding`.
 
 import numpy as np
 
-from resurgence.processes.base import Parameter, Process
+from resurgence.core.model import Model
+from resurgence.core.parameters import Parameter, Params
+from resurgence.core.process import Process
+from resurgence.core.state import State
 
 PARAMETERS = (
     Parameter(
@@ -32,7 +35,7 @@ PARAMETERS = (
 )
 
 
-def step(state, p, rng, model) -> None:
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     sigma = p["sponsor.volatility"]
     shock = rng.standard_normal(state.n)
     state.sponsor_resources *= np.exp(-p["sponsor.decline_rate"] - 0.5 * sigma**2 + sigma * shock)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from resurgence.catalogue import parameter_catalogue
+from resurgence.core.parameters import Parameter
+from resurgence.core.state import EVENT_TARGETS, VARIABLES
 from resurgence.months import month_offset
-from resurgence.processes import parameter_catalogue
-from resurgence.processes.base import Parameter
 from resurgence.scenario.schema import (
-    MAX_LEVEL,
     MAX_MEMBERS,
     Condition,
     Event,
@@ -26,26 +26,6 @@ from resurgence.scenario.schema import (
 )
 
 Loc = tuple[str | int, ...]
-
-UNIT_INTERVAL_STATES = (
-    "cohesion",
-    "posture",
-    "visibility",
-    "host_unity",
-    "intel_share",
-    "monitoring",
-    "equipment",
-    "recognition",
-)
-NONNEGATIVE_STATES = (
-    "treasury",
-    "propaganda",
-    "neighbour_pressure",
-    "expulsions",
-    "sponsor_resources",
-)
-SCALAR_STATES = UNIT_INTERVAL_STATES + NONNEGATIVE_STATES
-STATE_TARGETS = (*SCALAR_STATES, "members", "capacity", "hub_crackdown", "relation")
 
 
 @dataclass
@@ -513,8 +493,8 @@ class _Checker:
         name = event.state
         if event.until is not None:
             self.add((*loc, "until"), "until ends a parameter change; a state change happens once")
-        if name not in STATE_TARGETS:
-            self.add((*loc, "state"), f"unknown state {name!r}; " + _one_of(STATE_TARGETS))
+        if name not in EVENT_TARGETS:
+            self.add((*loc, "state"), f"unknown state {name!r}; " + _one_of(EVENT_TARGETS))
             return
         allowed_ops = {"members": ("add", "multiply", "move")}.get(name, ("set", "multiply", "add"))
         if event.op not in allowed_ops:
@@ -559,10 +539,8 @@ class _Checker:
         for key in ("region", "to_region"):
             if getattr(event, key) is not None and key in wanted:
                 self.check_region(getattr(event, key), (*loc, key))
-        bounded = name in UNIT_INTERVAL_STATES or name == "hub_crackdown"
         if event.op == "set":
-            low = -1.0 if name == "relation" else 0.0
-            high = 1.0 if bounded or name == "relation" else MAX_LEVEL
+            low, high = VARIABLES[name].bounds
             if not low <= event.value <= high:
                 self.add((*loc, "value"), f"{name} is set to a value in [{low:g}, {high:g}]")
         if event.op == "multiply" and event.value < 0:

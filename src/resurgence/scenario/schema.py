@@ -17,12 +17,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic import Strict as PydanticStrict
 
-from resurgence.limits import MAX_LEVEL, MAX_MEMBERS
+from resurgence.core.state import SCENARIO_SCALARS, VARIABLES
+from resurgence.limits import MAX_MEMBERS
 from resurgence.months import parse_month
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -276,23 +278,25 @@ class Condition(Strict):
         return self
 
 
-class Initial(Strict):
-    members: dict[str, dict[str, Annotated[int, Exact, Field(ge=0, le=MAX_MEMBERS)]]]
-    treasury: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.0
-    cohesion: Unit01 = 0.8
-    posture: Unit01 = 0.3
-    visibility: Unit01 = 0.5
-    propaganda: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 1.0
-    host_unity: Unit01 = 0.85
-    intel_share: Unit01 = 0.1
-    monitoring: Unit01 = 0.1
-    equipment: Unit01 = 0.0
-    recognition: Unit01 = 0.0
-    neighbour_pressure: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.5
-    expulsions: Annotated[Finite, Field(ge=0.0, le=MAX_LEVEL)] = 0.0
-    fragmentation: Unit01 = 0.0
-    capacity: dict[str, Annotated[Finite, Field(ge=0.0, le=10.0)]] = {}
-    hub_crackdown: dict[str, Unit01] = {}
+def _initial_scalar(name: str):
+    """A scalar of the `[initial]` table as `core/state.py` declares it: bounds, default."""
+    spec = VARIABLES[name]
+    low, high = spec.bounds
+    return (Annotated[Finite, Field(ge=low, le=high)], spec.default)
+
+
+Initial = create_model(
+    "Initial",
+    __base__=Strict,
+    __doc__="The scenario's initial state: members by unit and region, the state's scalars "
+    "a scenario may set (`core/state.py`, with their defaults), the share of fragmented "
+    "transfers, capacity by region and crackdown by hub.",
+    members=(dict[str, dict[str, Annotated[int, Exact, Field(ge=0, le=MAX_MEMBERS)]]], ...),
+    **{name: _initial_scalar(name) for name in SCENARIO_SCALARS},
+    fragmentation=(Unit01, 0.0),
+    capacity=(dict[str, Annotated[Finite, Field(ge=0.0, le=10.0)]], {}),
+    hub_crackdown=(dict[str, Unit01], {}),
+)
 
 
 class Scenario(Strict):

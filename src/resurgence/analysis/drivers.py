@@ -29,34 +29,21 @@ FACTORS = ("members", "money", "posture", "cohesion", "other")
 
 def factors(state: State, p: dict[str, np.ndarray], model: Model) -> dict[str, np.ndarray]:
     """Each factor of the month's expected attacks per replica, and `expected`, from the
-    state just before the operations process runs.
+    state just before the operations process runs (`operations.expected_attacks`).
 
     `other` is what is left of the expected attacks once members, money, posture and
-    cohesion are divided out: the base rate, experience and the excitation carried from
-    recent attacks (operations.py), so the product is exact."""
-    by_region = state.members[:, 0, :].astype(np.float64)
-    members = by_region.sum(axis=1)
-    posture, cohesion = operations.capability_terms(state, p)
-    experience = np.where(
-        np.isnan(state.experience), p["operations.prior_experience"], state.experience
-    )
-    rate = p["operations.attack_rate"] * operations.experience_factor(experience, p)
-    base = (rate * posture * cohesion)[:, None] * by_region
-    base *= operations.joint_operations(state, p, model)
-    money = operations.funded_share(state, p, model, base.sum(axis=1))
-    base *= money[:, None]
-    n, w, _, _ = operations.excitation_terms(p)
-    carry = np.where(np.isnan(state.excitation), (n * (1.0 - w))[:, None] * base, state.excitation)
-    by_cell = ((1.0 - n)[:, None] * base + carry) / (1.0 - n * w)[:, None]
-    expected = (by_cell * (by_region > 0)).sum(axis=1)  # no attacks where nobody is
-    expected = np.where(state.ended == 0, expected, 0.0)
-    known = members * posture * cohesion * money
+    cohesion are divided out: the base rate, experience, joint operations and the
+    excitation carried from recent attacks, so the product is exact."""
+    terms = operations.expected_attacks(state, p, model)
+    members = terms.members.sum(axis=1).astype(np.float64)
+    expected = terms.expected
+    known = members * terms.posture * terms.cohesion * terms.money
     other = np.where(known > 0, expected / np.where(known > 0, known, 1.0), 1.0)
     return {
         "members": members,
-        "money": money,
-        "posture": posture,
-        "cohesion": cohesion,
+        "money": terms.money,
+        "posture": terms.posture,
+        "cohesion": terms.cohesion,
         "other": other,
         "expected": expected,
     }

@@ -21,6 +21,8 @@ from one heavy-tailed law (`draw_severity`; none, a light-tailed body, or a disc
 power-law tail), and the month's deaths by region are recorded.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from resurgence.core.draws import binomial
@@ -321,14 +323,58 @@ def capability_terms(state, p) -> tuple[np.ndarray, np.ndarray]:
     return posture, cohesion
 
 
-def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
+@dataclass(frozen=True)
+class AttackTerms:
+    """The terms of the month's expected attacks, per replica, as operations reads them
+    from the state (after the month's money has arrived and the payroll is paid).
+
+    `members` (n, K) are the focal group's; `experience` fills the first month's
+    experience before the start; `posture` and `cohesion` are the capability factors,
+    `money` the share of the plan the treasury pays for, `by_type` that share by attack
+    type (n, J); `base` (n, K) is the funded plan and `carry` (n, K) the expected attacks
+    carried into the month by earlier ones (a stationary past in the first month); `n`
+    and `w` are the excitation's branching ratio and the share of offspring falling
+    within the month."""
+
+    members: np.ndarray
+    active: np.ndarray
+    experience: np.ndarray
+    posture: np.ndarray
+    cohesion: np.ndarray
+    money: np.ndarray
+    by_type: np.ndarray
+    base: np.ndarray
+    carry: np.ndarray
+    n: np.ndarray
+    w: np.ndarray
+
+    def mean(self, tempo: np.ndarray | float = 1.0) -> np.ndarray:
+        """The month's mean attacks by region (n, K) at a drawn `tempo`: immigrants
+        (scaled by the tempo) plus the month's share of earlier attacks' offspring,
+        inflated by the offspring born and falling within the month; at a steady base the
+        mean is `base` (immigrants are (1 - n) of all attacks)."""
+        immigrants = (np.asarray(tempo) * (1.0 - self.n))[:, None] * self.base
+        return (immigrants + self.carry) / (1.0 - self.n * self.w)[:, None]
+
+    def where(self) -> np.ndarray:
+        """Where attacks can happen (n, K): nobody attacks where the group has no members,
+        and a group that has ended not at all."""
+        return (self.members > 0) & self.active[:, None]
+
+    @property
+    def expected(self) -> np.ndarray:
+        """The month's expected attacks (n,) at the mean tempo."""
+        return (self.mean() * self.where()).sum(axis=1)
+
+
+def expected_attacks(state: State, p: Params, model: Model) -> AttackTerms:
+    """The terms of the month's expected attacks; reads the state and changes nothing."""
     members = state.members[:, 0, :]
-    active = state.ended == 0
-    if np.isnan(state.experience).any():  # the first month: experience before the start
-        first = np.isnan(state.experience)
-        state.experience[first] = p["operations.prior_experience"][first]
+    experience = np.where(
+        np.isnan(state.experience), p["operations.prior_experience"], state.experience
+    )
     posture, cohesion = capability_terms(state, p)
-    capability = posture * cohesion * experience_factor(state.experience, p)
+    capability = posture * cohesion * experience_factor(experience, p)
     planned = (
         p["operations.attack_rate"][:, None]
         * members
@@ -336,23 +382,28 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
         * joint_operations(state, p, model)
     )
     by_type = type_shares(state, p, model, planned.sum(axis=1))  # (n, J): funded, by type
-    funded = by_type.sum(axis=1)
+    money = by_type.sum(axis=1)
+    base = planned * money[:, None]
+    n, w, _, _ = excitation_terms(p)
+    carry = np.where(np.isnan(state.excitation), (n * (1.0 - w))[:, None] * base, state.excitation)
+    return AttackTerms(
+        members, state.ended == 0, experience, posture, cohesion, money, by_type, base, carry,
+        n, w,
+    )  # fmt: skip
+
+
+def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
+    terms = expected_attacks(state, p, model)
+    state.experience[:] = terms.experience
+    state.excitation[:] = terms.carry
+    by_type, funded, active = terms.by_type, terms.money, terms.active
     shape = p["operations.dispersion"]
     tempo = rng.gamma(shape, 1.0 / shape)
-    base = planned * funded[:, None]
-    n, w, a1, d = excitation_terms(p)
+    _, _, a1, d = excitation_terms(p)
     carry = state.excitation
-    if np.isnan(carry).any():  # the first month: the carry-over of a stationary past
-        first = np.isnan(carry)
-        carry[first] = ((n * (1.0 - w))[:, None] * base)[first]
-    # Immigrants (scaled by the tempo) plus the month's share of earlier attacks' offspring,
-    # inflated by the offspring born and falling within the month; at a steady base the
-    # mean is `base` (immigrants are (1 - n) of all attacks).
-    mean = ((tempo * (1.0 - n))[:, None] * base + carry) / (1.0 - n * w)[:, None]
-    # Nobody attacks where the group has no members, and a group that has ended not at all.
-    counts = rng.poisson(mean * ((members > 0) & active[:, None]))
+    counts = rng.poisson(terms.mean(tempo) * terms.where())
     carry *= d[:, None]
-    carry += (n * a1)[:, None] * counts
+    carry += (terms.n * a1)[:, None] * counts
     carry *= active[:, None]
     state.experience += counts.sum(axis=1)
     # The month's attacks split among types in the funded mix (the scenario's shares when

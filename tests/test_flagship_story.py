@@ -16,9 +16,9 @@ import pytest
 
 from resurgence.analysis.compare import paired_difference
 from resurgence.analysis.condition_ends import condition_ends, model_and_space
-from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
+from resurgence.analysis.resurgence import Definition, first_hit, measure_series
 from resurgence.engine.compile import compile_model, with_posterior
-from resurgence.engine.run import chunk_bounds, simulate_chunk
+from resurgence.engine.run import chunk_bounds, chunk_dataset, simulate_chunk
 from resurgence.months import month_offset
 from resurgence.posterior import choose
 from resurgence.scenario import load_policy
@@ -53,7 +53,7 @@ def months_of(model, *names):
 
 def test_claimed_attacks_in_afghanistan_follow_the_analysiss_2023(isk, baseline):
     model, out = baseline
-    claimed = measure_from_arrays(out, Definition.from_scenario(isk), model.regions)
+    claimed = measure_series(chunk_dataset(model, out), Definition.from_scenario(isk))
     low, high = np.quantile(claimed, [0.1, 0.9], axis=0)
     for t in months_of(model, "2023-04", "2023-05"):  # none
         assert low[t] == 0, f"{model.months[t]}: 80% band {low[t]}-{high[t]}"
@@ -106,7 +106,7 @@ def test_each_condition_moves_the_probability_the_way_the_analysis_argues(isk):
 def _hits(isk, model, out):
     definition = Definition.from_scenario(isk)
     return (
-        first_hit(measure_from_arrays(out, definition, model.regions), definition, model.months)
+        first_hit(measure_series(chunk_dataset(model, out), definition), definition, model.months)
         >= 0
     )
 

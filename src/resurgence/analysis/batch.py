@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from resurgence.analysis.conditions import check_how, overrides
-from resurgence.analysis.resurgence import Definition, first_hit, measure_from_arrays
+from resurgence.analysis.resurgence import Definition, first_hit, measure_series
 from resurgence.core.model import Model
 from resurgence.engine.executors import executor
-from resurgence.engine.run import simulate_chunk
+from resurgence.engine.run import chunk_dataset, simulate_chunk
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset
 
@@ -46,7 +46,7 @@ def _evaluate_set(args) -> tuple[np.ndarray, float, float]:
     model, values, how, replicas, seed, definition = args
     sampled = {name: np.full(replicas, value) for name, value in values.items()}
     out = simulate_chunk(model, 0, replicas, seed, 0, overrides(model, sampled, how))
-    series = measure_from_arrays(out, definition, model.regions)
+    series = measure_series(chunk_dataset(model, out), definition)
     hits = first_hit(series, definition, model.months) >= 0
     last = month_offset(model.start, definition.start) + definition.horizon - 1
     attacks = float(out["reported_attacks"][:, last].sum(axis=(1, 2)).mean())

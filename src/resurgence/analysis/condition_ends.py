@@ -25,13 +25,13 @@ from resurgence.analysis.conditions import condition_space, end_values, how_of, 
 from resurgence.analysis.resurgence import (
     Definition,
     first_hit,
-    measure_from_arrays,
+    measure_series,
     wilson_interval,
 )
 from resurgence.core.model import Model
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.executors import executor
-from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, simulate_chunk
+from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, chunk_dataset, simulate_chunk
 from resurgence.errors import ResurgenceError
 from resurgence.posterior import Posterior
 from resurgence.scenario.schema import Scenario
@@ -73,7 +73,7 @@ def _chunk_hits(args) -> np.ndarray:
     model, lo, hi, seed, index, values, how, definition = args
     sampled = {name: np.full(hi, value) for name, value in values.items()}  # indexed lo..hi-1
     out = simulate_chunk(model, lo, hi, seed, index, overrides(model, sampled, how))
-    series = measure_from_arrays(out, definition, model.regions)
+    series = measure_series(chunk_dataset(model, out), definition)
     return first_hit(series, definition, model.months) >= 0
 
 

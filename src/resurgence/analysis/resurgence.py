@@ -131,25 +131,14 @@ def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, floa
 
 def measure_series(ensemble: xr.Dataset, definition: Definition) -> np.ndarray:
     """The focal group's monthly measure, summed over the definition's regions: shape
-    (replica, month)."""
+    (replica, month). `ensemble` is a run's Dataset, or a chunk's arrays as one
+    (`engine.run.chunk_dataset`); the focal group is the first actor."""
+    mask = _region_mask(definition, [str(r) for r in ensemble["region"].values])
     if definition.measure == "members":
-        da = ensemble["members"].sel(actor=ensemble.attrs["focal"])
+        da = ensemble["members"].isel(actor=0)
     else:
         da = ensemble[definition.measure].sum("attack_type")
-    if definition.regions:
-        da = da.sel(region=list(definition.regions))
-    return da.sum("region").transpose("replica", "month").values
-
-
-def measure_from_arrays(
-    out: dict[str, np.ndarray], definition: Definition, regions: list[str]
-) -> np.ndarray:
-    """The same series from a chunk's raw arrays (focal group first on the actor axis),
-    whose region axis holds `regions`."""
-    mask = _region_mask(definition, regions)
-    if definition.measure == "members":
-        return out["members"][:, :, 0, mask].sum(axis=2)
-    return out[definition.measure][:, :, mask].sum(axis=(2, 3))
+    return da.isel(region=mask).sum("region").transpose("replica", "month").values
 
 
 def _region_mask(definition: Definition, regions: list[str]) -> np.ndarray:

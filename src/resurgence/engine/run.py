@@ -237,14 +237,18 @@ def run_attributes(model: Model, seed: int) -> dict:
     }
 
 
-def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:
-    """Wrap the run's arrays in an xarray Dataset with named dimensions (no copy)."""
+def chunk_dataset(model: Model, out: dict[str, np.ndarray]) -> xr.Dataset:
+    """A chunk's (or a run's) arrays as a Dataset with named dims and described variables,
+    without copying them, so analyses read a chunk as they read a run."""
     described = descriptions(model)
     data_vars = {
         name: (variable_dims(name), data, {"description": described[name]})
         for name, data in out.items()
     }
     replicas = out["treasury"].shape[0]
-    return xr.Dataset(
-        data_vars, coords=coordinates(model, replicas), attrs=run_attributes(model, seed)
-    )
+    return xr.Dataset(data_vars, coords=coordinates(model, replicas))
+
+
+def to_dataset(model: Model, out: dict[str, np.ndarray], seed: int) -> xr.Dataset:
+    """The run's arrays as its ensemble: `chunk_dataset` with the run's attributes."""
+    return chunk_dataset(model, out).assign_attrs(run_attributes(model, seed))

@@ -29,6 +29,7 @@ from resurgence.analysis.filtering import (
     weighted_quantiles,
 )
 from resurgence.core.model import Model
+from resurgence.core.state import FOCAL
 from resurgence.evidence.load import Row
 
 BAND_QUANTILES = (0.10, 0.50, 0.90)
@@ -46,7 +47,7 @@ class Nowcast:
 def latent_values(p: Particles, f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     s = p.state
     return {
-        "members": s.members[:, 0, :].sum(axis=1).astype(np.float64),
+        "members": s.members[:, FOCAL, :].sum(axis=1).astype(np.float64),
         "treasury": s.treasury,
         "posture": s.posture,
         "cohesion": s.cohesion,

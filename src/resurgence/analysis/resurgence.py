@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from resurgence import observe
+from resurgence.core.state import FOCAL
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset, parse_month
 from resurgence.scenario.references import region_choices, select_regions
@@ -135,7 +136,7 @@ def measure_series(ensemble: xr.Dataset, definition: Definition) -> np.ndarray:
     (`engine.run.chunk_dataset`); the focal group is the first actor."""
     mask = _region_mask(definition, [str(r) for r in ensemble["region"].values])
     if definition.measure == "members":
-        da = ensemble["members"].isel(actor=0)
+        da = ensemble["members"].isel(actor=FOCAL)
     else:
         da = ensemble[definition.measure].sum("attack_type")
     return da.isel(region=mask).sum("region").transpose("replica", "month").values

@@ -26,6 +26,9 @@ END_CAUSES = ("active", "policing", "military", "politics", "splintering", "coll
 FLOW_CAUSES = END_CAUSES[1:6]
 """The causes attributed from flows of members, the `cause` dim of `State.end_flows`."""
 
+FOCAL = 0
+"""The focal group's index on the `actor` dim: it comes first."""
+
 UNIT = (0.0, 1.0)
 LEVEL = (0.0, MAX_LEVEL)
 

@@ -28,7 +28,7 @@ from resurgence.core.draws import binomial, clip01
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.posture import cell_ratio
 
 PARAMETERS = (
@@ -217,7 +217,7 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
     rate = rate * (1.0 - shelter)
     abroad = (p["counterterrorism.neighbour_lethality"] * exposure)[:, None]
     rate = rate + abroad * model.region_tags["abroad"]
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     lost = binomial(rng, members, rate)
     members -= lost
     state.losses[:] = lost

@@ -38,7 +38,7 @@ from resurgence.core.draws import binomial
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.payroll import salary_strain
 from resurgence.processes.recruitment import presence
 
@@ -149,7 +149,7 @@ def route_rates(state, p, model) -> np.ndarray:
     """Monthly defection probability of each route in each region, (n, routes, K)."""
     pull = route_pull(state, p, model)
     rates = np.empty((state.n, len(model.routes), len(model.regions)))
-    reach = presence(state.members[:, 0, :], p) * (state.ended == 0)[:, None]
+    reach = presence(state.members[:, FOCAL, :], p) * (state.ended == 0)[:, None]
     for r, (_, dst, name) in enumerate(model.routes):
         rate = p[name] * pull[:, r]
         if dst == 0:  # joining the focal group: it must look alive and be there
@@ -199,7 +199,7 @@ def _blocs(state, p, rng, model) -> None:
     hazard = p["defection.bloc_hazard"][:, None] * excess
     for i, r in enumerate(routes):
         if model.routes[r][1] == 0:
-            alive = (state.ended == 0) & (state.members[:, 0, :].sum(axis=1) > 0)
+            alive = (state.ended == 0) & (state.members[:, FOCAL, :].sum(axis=1) > 0)
             hazard[:, i] *= state.visibility ** p["defection.visibility_elasticity"] * alive
     happens = (rng.random(hazard.shape) < hazard) & ~state.bloc_done[:, routes]
     if not happens.any():

@@ -41,7 +41,7 @@ import numpy as np
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import END_CAUSES, State
+from resurgence.core.state import END_CAUSES, FOCAL, State
 
 PARAMETERS = (
     Parameter(
@@ -116,7 +116,7 @@ PARAMETERS = (
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     active = state.ended == 0
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     total = members.sum(axis=1)
     raids = state.losses.sum(axis=1).astype(np.float64)
     left = state.attrition.sum(axis=1) - state.reconciled - state.splintered

@@ -29,7 +29,7 @@ from resurgence.core.draws import binomial
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.limits import MAX_LEVEL
 from resurgence.processes.payroll import salary_strain
 from resurgence.processes.posture import cell_ratio
@@ -369,7 +369,7 @@ class AttackTerms:
 
 def expected_attacks(state: State, p: Params, model: Model) -> AttackTerms:
     """The terms of the month's expected attacks; reads the state and changes nothing."""
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     experience = np.where(
         np.isnan(state.experience), p["operations.prior_experience"], state.experience
     )

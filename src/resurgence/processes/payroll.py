@@ -15,7 +15,7 @@ from resurgence.core.draws import binomial
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.propaganda import spendable
 
 PARAMETERS = (
@@ -72,7 +72,7 @@ PARAMETERS = (
 
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     total = members.sum(axis=1)
     bill = total * (p["payroll.salary"] + p["payroll.logistics"])
     paid = np.minimum(spendable(state, p) * p["payroll.max_share"], bill)

@@ -13,7 +13,7 @@ from resurgence.core.draws import clip01
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.payroll import salary_strain
 
 PARAMETERS = (
@@ -83,7 +83,7 @@ def cell_ratio(state, p) -> np.ndarray:
 
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
-    members = state.members[:, 0, :].sum(axis=1)
+    members = state.members[:, FOCAL, :].sum(axis=1)
     loss_rate = state.losses.sum(axis=1) / np.maximum(members + state.losses.sum(axis=1), 1)
     strain = salary_strain(state, p)
     target = np.minimum(

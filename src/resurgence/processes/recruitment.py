@@ -23,7 +23,7 @@ from resurgence.core.draws import binomial
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.counterterrorism import backlash, community_support
 
 PARAMETERS = (
@@ -139,7 +139,7 @@ def presence(members: np.ndarray, p) -> np.ndarray:
 
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     if np.isnan(state.pool).any():  # the first month: full pools
         first = np.isnan(state.pool)
         state.pool[first] = np.broadcast_to(p["recruitment.pool"], state.pool.shape)[first]

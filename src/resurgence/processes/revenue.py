@@ -14,7 +14,7 @@ import numpy as np
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
-from resurgence.core.state import State
+from resurgence.core.state import FOCAL, State
 from resurgence.processes.counterterrorism import community_support
 
 PARAMETERS = (
@@ -62,7 +62,7 @@ PARAMETERS = (
 
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
-    members = state.members[:, 0, :]
+    members = state.members[:, FOCAL, :]
     shortfall = 1.0 - state.paid_fraction
     per_member = (
         p["revenue.per_member"]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from resurgence.cli import app
 from resurgence.evidence.columns import COLUMNS
-from resurgence.evidence.ingest import load_mapping, normalise, normalise_admin
+from resurgence.evidence.mapping import load_mapping, normalise, normalise_admin
 from resurgence.scenario.load import builtin_scenarios, load_scenario
 
 WIDE = "250"

@@ -13,18 +13,25 @@ def parse_month(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def month_index(text: str) -> int:
+    """Months since January of year 0, so that month arithmetic is integer arithmetic."""
+    year, month = parse_month(text)
+    return year * 12 + month - 1
+
+
+def month_text(index: int) -> str:
+    """The 'YYYY-MM' of a month index (the inverse of `month_index`)."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def month_offset(start: str, month: str) -> int:
     """Number of months from `start` to `month` (negative when `month` is earlier)."""
-    y0, m0 = parse_month(start)
-    y1, m1 = parse_month(month)
-    return (y1 - y0) * 12 + (m1 - m0)
+    return month_index(month) - month_index(start)
 
 
 def add_months(start: str, n: int) -> str:
     """The month `n` months after `start`."""
-    y, m = parse_month(start)
-    total = y * 12 + (m - 1) + n
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+    return month_text(month_index(start) + n)
 
 
 def month_range(start: str, n: int) -> list[str]:

@@ -22,9 +22,10 @@ from typer.testing import CliRunner
 
 from resurgence.cli import app
 from resurgence.report import build_report, write_report
-from resurgence.report import charts as report_charts
-from resurgence.workflows.run import execute
+from resurgence.report.events import EventMark
+from resurgence.report.fans import Fan, fan_chart, fan_panels
 from resurgence.scenario.load import builtin_scenarios
+from resurgence.workflows.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,7 +71,7 @@ def evil_scenario(path: Path) -> Path:
 
 
 def small_run(out: Path, scenario: str = "isk", replicas: int = 50, months: int = 36) -> Path:
-    execute(
+    run(
         scenario,
         replicas=replicas,
         seed=7,
@@ -153,19 +154,15 @@ def test_scenario_text_is_escaped_everywhere(evil_run):
 
 
 def test_chart_text_is_escaped_for_plotly():
-    fan = report_charts.Fan(["2021-08", "2021-09"], [0, 1], [1, 2], [2, 3], [3, 4], [4, 5])
-    marks = [report_charts.EventMark("2021-09", ((EVIL_LABEL, f"source {SCRIPT}"),))]
-    fig = report_charts.fan_chart(
-        fan, title=EVIL_TITLE, y_title=f"y {SCRIPT}", subtitle=IMG, events=marks
-    )
+    fan = Fan(["2021-08", "2021-09"], [0, 1], [1, 2], [2, 3], [3, 4], [4, 5])
+    marks = [EventMark("2021-09", ((EVIL_LABEL, f"source {SCRIPT}"),))]
+    fig = fan_chart(fan, title=EVIL_TITLE, y_title=f"y {SCRIPT}", subtitle=IMG, events=marks)
     texts = [fig.layout.title.text, fig.layout.yaxis.title.text]
     texts += [t.hovertext[0] for t in fig.data if t.hovertext is not None]
     for text in texts:
         assert "<script" not in text and "<img" not in text
         assert "&lt;" in text
-    panels = report_charts.fan_panels(
-        [(EVIL_REGION, fan)], title="t", y_title="y", events=marks, columns=1
-    )
+    panels = fan_panels([(EVIL_REGION, fan)], title="t", y_title="y", events=marks, columns=1)
     assert all("<b onmouseover" not in a.text for a in panels.layout.annotations)
 
 
@@ -199,7 +196,7 @@ def test_without_scenario_source_the_command_names_the_scenario(evil_run, tmp_pa
 
 def test_a_policy_run_marks_the_policy_events_too(tmp_path):
     out = tmp_path / "run"
-    execute(
+    run(
         "isk",
         replicas=20,
         seed=1,
@@ -216,10 +213,10 @@ def test_a_policy_run_marks_the_policy_events_too(tmp_path):
 
 
 def test_large_runs_are_read_from_their_first_replicas(run_dir, monkeypatch):
-    import resurgence.report.build as build
+    import resurgence.report.run as run_report
 
-    monkeypatch.setattr(build, "MAX_REPLICAS", 20)
-    report = build.build_report(run_dir)
+    monkeypatch.setattr(run_report, "MAX_REPLICAS", 20)
+    report = build_report(run_dir)
     assert any("first 20 of the run's 50 replicas" in note for note in report.notes)
     assert report.charts == RUN_CHARTS
 
@@ -289,11 +286,11 @@ def test_report_of_a_discovery(tmp_path):
     report = build_report(out)
     assert report.kind == "discover"
     manifest = json.loads((out / "manifest.json").read_text())
-    if manifest["prim"]["ran"]:
-        assert "chart-prim-tradeoff" in report.charts
-    if manifest["boxes"]:
-        assert "chart-prim-boxes" in report.charts
+    # with --likely 0.25, enough sets are likely resurgences for PRIM to find a box
+    assert manifest["prim"]["ran"] and manifest["boxes"], manifest["outcome"]
+    assert report.charts == ["chart-prim-boxes", "chart-prim-tradeoff"]
     assert "Scenario discovery (PRIM)" in report.html
+    assert "The boxes in numbers" in report.html and "No box:" not in report.html
 
 
 @pytest.mark.parametrize(
@@ -429,7 +426,7 @@ def _screenshot(driver, path: Path) -> None:
 
 def test_the_flagship_report_renders_in_chromium(browser, tmp_path):
     out = tmp_path / "isk"
-    execute(
+    run(
         "isk",
         replicas=1000,
         seed=20240101,

@@ -4,7 +4,7 @@ Every value the template receives is escaped by Jinja2 (autoescape=True), whatev
 origin. The only values marked safe (`markupsafe.Markup`) are the constant
 Content-Security-Policy below, the plotly.js bundle, and the chart snippets Plotly writes:
 their data is JSON with `<`, `>` and `/` escaped as `\\u003c` etc. (so no string in them
-can close the script), and their text was escaped by `resurgence.report.charts` before it
+can close the script), and their text was escaped by `resurgence.report.style` before it
 reached Plotly.
 
 The page loads nothing: a Content-Security-Policy forbids every network fetch (scripts,

@@ -28,10 +28,10 @@ MONTHS = 60
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from resurgence.workflows.run import execute
+from resurgence.workflows.run import run
 replicas, out, catalog = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 t = time.perf_counter()
-execute("isk", replicas=replicas, seed=1, out=out, months=60, workers=2, chunk_size=1000,
+run("isk", replicas=replicas, seed=1, out=out, months=60, workers=2, chunk_size=1000,
         catalog=catalog)
 seconds = time.perf_counter() - t
 status = Path("/proc/self/status").read_text().split("\n")
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     lines += [
         "",
-        "Peak RSS is VmHWM of the process that ran `execute` and, for the workers, the",
+        "Peak RSS is VmHWM of the process that ran `run` and, for the workers, the",
         "largest `ru_maxrss` among its finished children. Summaries are exact histograms",
         "for counts and exact values, then 0.1% log bins, for the treasury, merged chunk by",
         "chunk.",

@@ -14,10 +14,10 @@ import xarray as xr
 
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
-from resurgence.workflows.streamed import done_dir, run_to_store
 from resurgence.errors import ResurgenceError
-from resurgence.workflows.run import execute
 from resurgence.store import MANIFEST, PARTIAL
+from resurgence.workflows.run import run
+from resurgence.workflows.streamed import done_dir, run_to_store
 
 # The interrupted runs are made by hand from the scenario's values: no posterior.
 SETTINGS = {"replicas": 120, "seed": 4, "months": 32, "chunk_size": 20, "posterior": "none"}
@@ -41,7 +41,7 @@ def _interrupt_after(chunks: int):
 
 
 def _complete(out, **kw):
-    return execute("isk", out=out, workers=1, **{**SETTINGS, **kw})
+    return run("isk", out=out, workers=1, **{**SETTINGS, **kw})
 
 
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path, isk):

@@ -8,13 +8,13 @@ import xarray as xr
 
 from resurgence.analysis.resurgence import Definition, resurgence_probability
 from resurgence.analysis.summary import summarise
-from resurgence.workflows.run import execute
+from resurgence.workflows.run import run
 
 KEY = ["month", "variable", "actor", "region"]
 
 
 def test_streamed_summary_equals_the_in_memory_summary(tmp_path, isk):
-    result = execute(
+    result = run(
         "isk", out=tmp_path / "run", replicas=240, seed=6, months=40, chunk_size=50, workers=1
     )
     with xr.open_zarr(tmp_path / "run" / "ensemble.zarr") as lazy:
@@ -31,7 +31,7 @@ def test_the_store_and_summary_are_the_same_with_one_or_two_workers(tmp_path):
     stores, summaries = [], []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        execute("isk", out=out, replicas=90, seed=2, months=32, chunk_size=10, workers=workers)
+        run("isk", out=out, replicas=90, seed=2, months=32, chunk_size=10, workers=workers)
         with xr.open_zarr(out / "ensemble.zarr") as lazy:
             stores.append(lazy.load())
         summaries.append(pd.read_parquet(out / "summary.parquet"))
@@ -43,7 +43,7 @@ def test_a_local_dask_cluster_gives_the_same_store_as_a_serial_run(tmp_path):
     stores = []
     for name, options in (("serial", {"workers": 1}), ("dask", {"dask_local": 2})):
         out = tmp_path / name
-        execute("isk", out=out, replicas=60, seed=3, months=30, chunk_size=20, **options)
+        run("isk", out=out, replicas=60, seed=3, months=30, chunk_size=20, **options)
         with xr.open_zarr(out / "ensemble.zarr") as lazy:
             stores.append(lazy.load())
     xr.testing.assert_identical(*stores)

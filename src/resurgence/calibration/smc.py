@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import elfi
 import elfi.clients.dask as elfi_dask
+import elfi.clients.multiprocessing as elfi_pool
 import numpy as np
 from dask.distributed import Client as DaskClient
 
@@ -28,6 +29,7 @@ from resurgence.calibration.distance import distance
 from resurgence.calibration.free import FreeParameter
 from resurgence.calibration.simulator import simulate_rows
 from resurgence.core.model import Model
+from resurgence.engine.workers import exit_with_parent
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import Row
 from resurgence.posterior import Posterior
@@ -169,7 +171,9 @@ def _set_client(workers: int, dask_address: str | None) -> int:
         elfi.set_client(client)
         return max(2, 2 * len(client.dask_client.scheduler_info()["workers"]))
     if workers > 1:
-        elfi.set_client("multiprocessing", num_processes=workers)
+        # Its pool's workers end with this process, however it ends (engine/workers.py).
+        pool = elfi_pool.Client(num_processes=workers, initializer=exit_with_parent)
+        elfi.set_client(pool)
         return workers
     elfi.set_client("native")
     return 1

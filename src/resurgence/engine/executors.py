@@ -62,9 +62,15 @@ class Executor:
                 yield i, result
 
     def describe(self) -> str:
-        return {"serial": "this process", "processes": f"{self.workers} local processes"}.get(
-            self.kind, f"Dask cluster ({self.workers} workers)"
-        )
+        if self.kind == "dask":
+            return f"Dask cluster ({self.workers} workers)"
+        return describe_local(self.workers)
+
+
+def describe_local(workers: int) -> str:
+    """How a manifest names work done on this machine: in this process, or on `workers`
+    local worker processes."""
+    return "this process" if workers <= 1 else f"{workers} local processes"
 
 
 def _wait_local(futures: list) -> set:

@@ -1,4 +1,4 @@
-"""Run directories (their layout and atomic writes) and the catalog of runs."""
+"""Run directories (their layout, atomic writes and lock) and the catalog of runs."""
 
 from resurgence.store.catalog import default_catalog, list_runs, register_run
 from resurgence.store.rundir import (
@@ -11,6 +11,7 @@ from resurgence.store.rundir import (
     CONDITIONS_JSON,
     DECOMPOSITION,
     ENSEMBLE,
+    LOCK,
     MANIFEST,
     NOWCAST,
     PARTIAL,
@@ -20,6 +21,7 @@ from resurgence.store.rundir import (
     SUMMARY,
     TRAJECTORIES,
     TRAJECTORY,
+    hold_run_dir,
     prepare_run_dir,
     publish_ensemble,
     read_ensemble,
@@ -40,6 +42,7 @@ __all__ = [
     "CONDITIONS_JSON",
     "DECOMPOSITION",
     "ENSEMBLE",
+    "LOCK",
     "MANIFEST",
     "NOWCAST",
     "PARTIAL",
@@ -50,6 +53,7 @@ __all__ = [
     "TRAJECTORIES",
     "TRAJECTORY",
     "default_catalog",
+    "hold_run_dir",
     "list_runs",
     "prepare_run_dir",
     "publish_ensemble",

@@ -5,14 +5,22 @@ the tables of another kind of run (below). Each file is written under a temporar
 renamed when complete (the ensemble is filled chunk by chunk as `.ensemble.zarr.partial`),
 and the manifest is written last: a directory without `manifest.json` is an incomplete
 run, whatever else it holds.
+
+A run directory belongs to one process at a time: the process writing it holds an
+advisory lock on `.run.lock` inside it (`hold_run_dir`), so a second run or resume into a
+directory in use stops with a message instead of overwriting the first run's chunks. The
+lock file is removed when the writer ends normally; one left by a killed run is not
+locked and is not part of the run (no reader looks at it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +32,7 @@ MANIFEST = "manifest.json"
 ENSEMBLE = "ensemble.zarr"
 SUMMARY = "summary.parquet"
 PARTIAL = f".{ENSEMBLE}.partial"  # the store while chunks are being written
+LOCK = ".run.lock"  # locked by the process writing the directory
 REPORT = "report.html"
 ARMS = "arms.parquet"  # compare
 TRAJECTORIES = "trajectories.parquet"  # compare
@@ -72,16 +81,73 @@ def _replace_dir(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
-def prepare_run_dir(out: Path) -> None:
-    """Create the run directory; a previous manifest is removed first, so a directory
-    being rewritten never looks complete."""
+def _make_dir(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResurgenceError(
             f"{out}: cannot create the output directory ({exc.strerror})"
         ) from None
+
+
+def prepare_run_dir(out: Path) -> None:
+    """Create the run directory; a previous manifest is removed first, so a directory
+    being rewritten never looks complete."""
+    _make_dir(out)
     (out / MANIFEST).unlink(missing_ok=True)
+
+
+@contextmanager
+def hold_run_dir(out: Path) -> Iterator[None]:
+    """Hold the run directory `out` (created if needed) for this process while the block
+    runs; raise `ResurgenceError` at once if another process holds it.
+
+    The lock (`flock` on `LOCK`) is the operating system's: it ends with the process
+    however the process ends, so a killed run never leaves a directory locked. Worker
+    processes forked while it is held share it until they end."""
+    _make_dir(out)
+    path = out / LOCK
+    fd = _lock(out, path)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())  # for the message of the next one to try
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # while still locked, so no one locks a removed file
+        os.close(fd)
+
+
+def _lock(out: Path, path: Path) -> int:
+    """The lock file at `path`, open and locked by this process."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ResurgenceError(f"{out}: cannot create {LOCK} ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            by = f"process {holder}" if holder.isdigit() else "another process"
+            raise ResurgenceError(
+                f"{out}: this run directory is in use by {by} (a run, a resume or a write "
+                "into it); wait for it to end, or write to another directory"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise ResurgenceError(f"{out}: cannot lock {LOCK} ({exc.strerror})") from None
+        if _still_at(fd, path):
+            return fd
+        os.close(fd)  # its last holder removed it between our open and our lock: again
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """Whether the open file `fd` is still the file at `path`."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def publish_ensemble(out: Path, markers: Path) -> None:

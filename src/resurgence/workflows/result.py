@@ -27,11 +27,13 @@ class Result:
         raise NotImplementedError(f"{type(self).__name__} does not say how it is written")
 
     def write(self, out: str | Path) -> Path:
-        """Write the result's run directory (its tables, then `manifest.json`)."""
+        """Write the result's run directory (its tables, then `manifest.json`), holding the
+        directory's lock, so no other run writes into it meanwhile."""
         out = Path(out)
-        store.prepare_run_dir(out)
-        self._write_tables(out)
-        store.write_json_atomic(out / store.MANIFEST, self.manifest)
+        with store.hold_run_dir(out):
+            store.prepare_run_dir(out)
+            self._write_tables(out)
+            store.write_json_atomic(out / store.MANIFEST, self.manifest)
         self.out = out
         return out
 

@@ -23,14 +23,16 @@ from resurgence.analysis.resurgence import (
     Definition,
     first_hit,
     hit_counts,
-    measure_from_arrays,
+    measure_series,
 )
 from resurgence.analysis.summary import OnlineSummary
-from resurgence.engine.compile import Model
+from resurgence.core import streams
+from resurgence.core.model import Model
 from resurgence.engine.executors import Executor
 from resurgence.engine.run import (
     allocate,
     chunk_bounds,
+    chunk_dataset,
     coordinates,
     descriptions,
     run_attributes,
@@ -39,7 +41,7 @@ from resurgence.engine.run import (
 )
 from resurgence.errors import ResurgenceError
 
-ATTACKS = ("attacks", "reported_attacks")
+RAW = ("members", "treasury", "attacks", "reported_attacks")  # the arrays a digest reads
 
 
 def done_dir(path: Path) -> Path:
@@ -86,7 +88,7 @@ def _completed(path: Path, spec: dict) -> set[int] | None:
         raise ResurgenceError(
             f"{path}: the interrupted run was made with other settings ({', '.join(different)}); "
             "resume it with the same scenario, posterior, policies, seed, replicas, months and "
-            "chunk size"
+            "chunk size (a run written by a version with other random streams cannot be resumed)"
         )
     return {int(p.name.split("-")[1]) for p in done_dir(path).iterdir()}
 
@@ -100,6 +102,11 @@ class Digest:
     first_hits: np.ndarray
     replicas: int = 0
 
+    @classmethod
+    def empty(cls, model: Model) -> Digest:
+        """The digest of no replica, which chunks' digests are added to."""
+        return cls(OnlineSummary(model.units, model.regions, model.n_months), 0, 0)
+
     def add(self, other: Digest) -> None:
         self.summary.merge(other.summary)
         self.first_hits = self.first_hits + other.first_hits
@@ -110,10 +117,36 @@ def digest(model: Model, out: dict[str, np.ndarray], definition: Definition) -> 
     """The digest of one chunk's raw arrays."""
     summary = OnlineSummary(model.units, model.regions, model.n_months)
     summary.update(out)
-    series = measure_from_arrays(out, definition, model.regions)
+    series = measure_series(chunk_dataset(model, out), definition)
     hit = first_hit(series, definition, model.months)
     n = out["treasury"].shape[0]
     return Digest(summary, hit_counts(hit, definition, model.months), n)
+
+
+def digest_in_chunks(
+    model: Model, out: dict[str, np.ndarray], definition: Definition, chunk_size: int
+) -> Digest:
+    """The digest of a whole run's arrays held in memory, made chunk by chunk and merged
+    in chunk order as `run_to_store` makes it, so that a run kept in memory and the same
+    run streamed to a store have the same summary and probability to the last bit."""
+    total = Digest.empty(model)
+    for lo, hi in chunk_bounds(out["treasury"].shape[0], chunk_size):
+        total.add(digest(model, {name: out[name][lo:hi] for name in RAW}, definition))
+    return total
+
+
+def run_spec(model: Model, replicas: int, seed: int, chunk_size: int) -> dict:
+    """What a store is a run of (its `run_spec` attribute): a resumed run must match it."""
+    return {
+        "scenario_hash": model.scenario_hash,
+        "posterior": model.posterior.digest if model.posterior else None,
+        "policies": list(model.policies),
+        "seed": seed,
+        "replicas": replicas,
+        "months": model.n_months,
+        "chunk_size": chunk_size,
+        "streams": streams.SCHEME,
+    }
 
 
 def _write_chunk(args) -> Digest:
@@ -129,7 +162,7 @@ def _write_chunk(args) -> Digest:
 def _read_chunk(path: Path, lo: int, hi: int) -> dict[str, np.ndarray]:
     """A completed chunk's arrays, read back from the store (for a resumed run's digest)."""
     group = zarr.open_group(str(path), mode="r")
-    return {name: group[name][lo:hi] for name in ("members", "treasury", *ATTACKS)}
+    return {name: group[name][lo:hi] for name in RAW}
 
 
 def run_to_store(
@@ -148,22 +181,14 @@ def run_to_store(
     this process); return the run's digest and how many chunks were already done."""
     executor = executor or Executor("serial", 1)
     bounds = chunk_bounds(replicas, chunk_size)
-    spec = {
-        "scenario_hash": model.scenario_hash,
-        "posterior": model.posterior.digest if model.posterior else None,
-        "policies": list(model.policies),
-        "seed": seed,
-        "replicas": replicas,
-        "months": model.n_months,
-        "chunk_size": chunk_size,
-    }
+    spec = run_spec(model, replicas, seed, chunk_size)
     done = _completed(path, spec) if resume and path.exists() else None
     if done is None:
         if path.exists():
             shutil.rmtree(path)
         _create(path, model, replicas, chunk_size, spec)
         done = set()
-    total = Digest(OnlineSummary(model.units, model.regions, model.n_months), 0, 0)
+    total = Digest.empty(model)
     # Digests are merged in chunk order, whatever order chunks finish in, so that sums of
     # real numbers (the treasury's mean) come out the same to the last bit.
     finished: dict[int, Digest] = {}

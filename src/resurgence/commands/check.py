@@ -1,32 +1,29 @@
-"""`resurgence check`: the model against published stylized facts of armed groups."""
+"""`resurgence check`: the model against published stylized facts of armed groups.
+
+Thin: parses, calls `resurgence.workflows.check`, prints the table, writes the Markdown.
+"""
 
 from __future__ import annotations
 
-import os
-import shlex
-import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence.commands.common import Workers, console, errors, handles_errors
-
-STAGES = 7
+from resurgence.commands.common import console, handles_errors, typed_command
+from resurgence.commands.options import DEFAULT_WORKERS, Workers, replicas_option, seed_option
+from resurgence.commands.progress import staged
 
 
 @handles_errors
 def check_command(
-    replicas: int = typer.Option(
+    replicas: int = replicas_option(
         1000,
-        "--replicas",
-        "-n",
-        min=20,
-        max=1_000_000,
+        minimum=20,
+        maximum=1_000_000,
         help="Groups in the generic family (and in its religious variant), and flagship replicas.",
     ),
-    seed: int = typer.Option(1, "--seed", "-s", min=0),
+    seed: int = seed_option(1),
     sample: int = typer.Option(
         200,
         "--sample",
@@ -35,7 +32,7 @@ def check_command(
         help="Groups whose event times are simulated for the self-excitation and "
         "progress-curve rows.",
     ),
-    workers: Workers = os.cpu_count() or 1,
+    workers: Workers = DEFAULT_WORKERS,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -59,22 +56,21 @@ def check_command(
         resurgence check --replicas 200 --sample 50       # a quick look
         resurgence check --out docs/validation.md         # regenerate the documented table
     """
-    from resurgence.analysis.stylized_check import HEADER, markdown, run_check
+    from resurgence.workflows.check import check
+    from resurgence.workflows.settings import Settings
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating", total=STAGES)
+    with staged() as bar:
+        settings = Settings(replicas=replicas, seed=seed, workers=workers, progress=bar.advance)
+        result = check(settings, sample=sample, on_stage=bar.stage, command=typed_command("check"))
+    print_check(result)
+    if out is not None:
+        result.write(out)
+        console.print(f"wrote {out}")
 
-        def advance(label: str, steps: int) -> None:
-            bar.update(task, advance=steps, description=label)
 
-        result = run_check(replicas, seed, workers=workers, sample=sample, progress=advance)
+def print_check(result) -> None:
+    """One table per scope of simulations, then the counts of each verdict."""
+    from resurgence.analysis.stylized_check import HEADER
 
     for scope in dict.fromkeys(r.scope for r in result.rows):
         table = Table(*HEADER, title=scope, show_lines=True)
@@ -86,16 +82,8 @@ def check_command(
                     fact, r.source, r.published, r.simulated, f"[{style}]{r.verdict}[/]", r.rule
                 )
         console.print(table)
-    passed = sum(r.verdict == "pass" for r in result.rows)
-    failed = sum(r.verdict == "FAIL" for r in result.rows)
+    counts, s = result.manifest["results"], result.manifest["settings"]
     console.print(
-        f"{passed} pass, {failed} FAIL, {len(result.rows) - passed - failed} reported only "
-        f"(seed {seed}, {replicas} groups and replicas)."
+        f"{counts['pass']} pass, {counts['FAIL']} FAIL, {counts['reported']} reported only "
+        f"(seed {s['seed']}, {s['replicas']} groups and replicas)."
     )
-    if out is not None:
-        command = "resurgence check " + shlex.join(sys.argv[2:]) if len(sys.argv) > 1 else ""
-        if not command.startswith("resurgence check"):
-            command = f"resurgence check --replicas {replicas} --seed {seed} --sample {sample}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(markdown(result, command.strip()))
-        console.print(f"wrote {out}")

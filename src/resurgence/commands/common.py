@@ -1,13 +1,14 @@
-"""What every command shares: the consoles, the output width, and error handling."""
+"""What every command shares: the consoles, the output width, error handling, and the
+default output directory."""
 
 from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,91 +16,20 @@ from rich.markup import escape
 
 from resurgence.errors import ResurgenceError
 
-DaskAddress = Annotated[
-    str | None,
-    typer.Option(
-        "--dask",
-        metavar="SCHEDULER_ADDRESS",
-        help="Run on a Dask cluster (e.g. tcp://10.0.0.5:8786); output directories must be on "
-        "a disk every worker reaches.",
-    ),
-]
-DaskLocal = Annotated[
-    int | None,
-    typer.Option(
-        "--dask-local", min=1, max=512, help="Run on a local Dask cluster of N processes."
-    ),
-]
 
-Workers = Annotated[
-    int,
-    typer.Option(
-        "--workers",
-        "-w",
-        min=1,
-        max=512,
-        help="Worker processes (results do not depend on it).",
-    ),
-]
-Measure = Annotated[
-    str | None,
-    typer.Option(
-        help="Resurgence measure: reported_attacks, attacks or members (default: the scenario's)."
-    ),
-]
-Threshold = Annotated[
-    float | None, typer.Option(help="Resurgence threshold (per month for attacks).")
-]
-Consecutive = Annotated[
-    int | None, typer.Option(help="Consecutive months at or above the threshold.")
-]
-From = Annotated[str | None, typer.Option("--from", help="First month of the horizon, YYYY-MM.")]
-Horizon = Annotated[int | None, typer.Option(help="Horizon in months from --from.")]
-Regions = Annotated[
-    str | None,
-    typer.Option(
-        help="Regions the resurgence measure sums, comma-separated: region names, region tags "
-        "or countries (e.g. Afghanistan); 'all' for every region (default: the scenario's)."
-    ),
-]
-
-
-def parse_regions(text: str | None) -> list[str] | None:
-    """--regions as a list of entries; None keeps the scenario's, 'all' or '' is every
-    region."""
-    if text is None:
+def typed_command(name: str) -> str | None:
+    """The command line as typed, for a manifest; None when the process is not that
+    command (a test runner, or Python), and the workflow records the equivalent one."""
+    if sys.argv[1:2] != [name]:
         return None
-    entries = [part.strip() for part in text.split(",") if part.strip()]
-    return [] if entries == ["all"] else entries
+    return "resurgence " + shlex.join(sys.argv[1:])
 
 
-def definition_from_options(
-    scenario,
-    measure=None,
-    threshold=None,
-    consecutive=None,
-    start=None,
-    horizon=None,
-    regions=None,
-):
-    """The scenario's resurgence definition with the command line's overrides, checked."""
-    from resurgence.analysis.resurgence import Definition
-    from resurgence.months import month_offset
-
-    definition = Definition.from_scenario(
-        scenario,
-        measure=measure,
-        threshold=threshold,
-        consecutive=consecutive,
-        start=start,
-        horizon=horizon,
-        regions=parse_regions(regions),
-    )
-    if month_offset(scenario.scenario.start, definition.start) < 0:
-        raise ResurgenceError(
-            f"--from: {definition.start} is before the scenario's start ({scenario.scenario.start})"
-        )
-    return definition
+def figure(x: float) -> str:
+    """A number as the tables show it: whole from 10 up (or when whole), else one decimal."""
+    if abs(x) >= 10 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.1f}"
 
 
 def default_out(scenario: str, kind: str = "") -> Path:

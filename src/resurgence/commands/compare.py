@@ -1,83 +1,60 @@
-"""`resurgence compare`: policies against the baseline on common random numbers."""
+"""`resurgence compare`: policies against the baseline on common random numbers.
+
+Thin: parses, calls `resurgence.workflows.compare`, writes the run directory, prints.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence import __version__, store
-from resurgence import posterior as posteriors
-from resurgence.analysis.compare import Arm, run_arm, summarise_arms
-from resurgence.analysis.resurgence import Definition
-from resurgence.commands.common import (
+from resurgence.commands.common import console, default_out, handles_errors, typed_command
+from resurgence.commands.evidence_options import say_parameters
+from resurgence.commands.options import (
+    DEFAULT_WORKERS,
+    ChunkSize,
     Consecutive,
     From,
     Horizon,
     Measure,
+    Months,
+    Posterior,
     Regions,
+    Report,
+    ScenarioName,
     Threshold,
     Workers,
-    console,
-    default_out,
-    definition_from_options,
-    errors,
-    handles_errors,
+    definition_overrides,
+    out_option,
+    policy_option,
+    replicas_option,
+    seed_option,
 )
-from resurgence.commands.evidence_options import PosteriorFile, say_parameters
-from resurgence.errors import ResurgenceError
-from resurgence.months import month_range
-from resurgence.scenario import load_policy, load_scenario, policy_names
-
-
-def _arms(scenario, specs: list[str]) -> list[Arm]:
-    """The baseline, then one arm per --policy; 'A+B' layers several policies."""
-    names = specs or policy_names(scenario)
-    if not names:
-        raise ResurgenceError(
-            f"scenario {scenario.scenario.name!r} has no policies; name one with --policy"
-        )
-    arms = [Arm("baseline", [])]
-    for spec in names:
-        parts = [p for p in spec.split("+") if p]
-        if not parts:
-            raise ResurgenceError(f"--policy: empty policy name in {spec!r}")
-        arms.append(Arm(spec, [load_policy(p, scenario) for p in parts]))
-    return arms
+from resurgence.commands.progress import staged
 
 
 @handles_errors
 def compare_command(
-    scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
-    policy: list[str] = typer.Option(
-        [],
-        "--policy",
-        "-p",
-        help="A policy (name or TOML file) to compare with the baseline; repeatable; "
-        "'A+B' layers both in one arm. Default: every builtin policy of the scenario.",
+    scenario: ScenarioName,
+    policy: list[str] = policy_option(
+        "A policy (name or TOML file) to compare with the baseline; repeatable; "
+        "'A+B' layers both in one arm. Default: every builtin policy of the scenario."
     ),
-    replicas: int = typer.Option(1000, "--replicas", "-n", min=2, max=10_000_000),
-    months: int | None = typer.Option(None, "--months", "-m", min=1, max=1200),
-    seed: int = typer.Option(20240101, "--seed", "-s", min=0),
-    workers: Workers = os.cpu_count() or 1,
-    chunk_size: int = typer.Option(1000, "--chunk-size", min=1, max=1_000_000),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory."),
+    replicas: int = replicas_option(1000, minimum=2, help="Replicas per arm."),
+    months: Months = None,
+    seed: int = seed_option(),
+    workers: Workers = DEFAULT_WORKERS,
+    chunk_size: ChunkSize = 1000,
+    out: Path | None = out_option("compare"),
     measure: Measure = None,
     threshold: Threshold = None,
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
     regions: Regions = None,
-    report: bool = typer.Option(
-        False, "--report", help="Also write report.html (a self-contained HTML report) to --out."
-    ),
-    posterior: PosteriorFile = None,
+    report: Report = False,
+    posterior: Posterior = None,
 ) -> None:
     """Compare policies with the baseline on the same random numbers.
 
@@ -96,90 +73,42 @@ def compare_command(
 
       resurgence compare isk -p reconciliation_deals+salafi_integration --replicas 5000
     """
-    started = time.perf_counter()
-    spec = load_scenario(scenario)
-    definition = definition_from_options(
-        spec, measure, threshold, consecutive, start, horizon, regions
-    )
-    arms = _arms(spec, list(policy))
-    drawn, parameters = posteriors.choose(scenario, posterior)
-    out = out or default_out(scenario, "compare")
-    store.prepare_run_dir(out)
+    from resurgence.workflows.compare import compare
+    from resurgence.workflows.settings import Settings
 
-    outcomes = []
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        for arm in arms:
-            task = bar.add_task(arm.name, total=replicas)
-            outcomes.append(
-                run_arm(
-                    spec,
-                    arm,
-                    replicas,
-                    seed,
-                    definition,
-                    months=months,
-                    workers=workers,
-                    chunk_size=chunk_size,
-                    progress=lambda n, task=task: bar.advance(task, n),
-                    posterior=drawn,
-                )
-            )
-            bar.remove_task(task)
-    first = outcomes[0].series["members"]
-    month_labels = _months(spec, first.shape[1])
-    comparison = summarise_arms(outcomes, month_labels)
-    comparison.arms.to_parquet(out / "arms.parquet", index=False)
-    comparison.trajectories.to_parquet(out / "trajectories.parquet", index=False)
-    _print(comparison, definition, spec.scenario.title, replicas, seed)
-    say_parameters(parameters)
-    store.write_json_atomic(
-        out / store.MANIFEST,
-        {
-            "complete": True,
-            "kind": "compare",
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "version": __version__,
-            "scenario": spec.scenario.name,
-            "arms": [{"name": a.name, "policies": [p.name for p in a.policies]} for a in arms],
-            "seed": seed,
-            "parameters": parameters,
-            "posterior": drawn.source if drawn else None,
-            "replicas": replicas,
-            "months": len(month_labels),
-            "chunk_size": chunk_size,
-            "command": "resurgence " + " ".join(sys.argv[1:]),
-            "resurgence": {"definition": definition.as_dict(), "text": definition.describe()},
-            "results": comparison.arms.to_dict(orient="records"),
-            "timings": {"total_s": round(time.perf_counter() - started, 3)},
-            "outputs": ["arms.parquet", "trajectories.parquet", store.MANIFEST],
-        },
-    )
-    console.print(f"Written to {out}/ (arms.parquet, trajectories.parquet, manifest.json)")
+    with staged() as bar:
+        settings = Settings(
+            replicas=replicas,
+            seed=seed,
+            months=months,
+            policies=tuple(policy),
+            definition=definition_overrides(
+                measure, threshold, consecutive, start, horizon, regions
+            ),
+            posterior=posterior,
+            workers=workers,
+            chunk_size=chunk_size,
+            progress=bar.advance,
+        )
+        result = compare(scenario, settings, on_stage=bar.stage, command=typed_command("compare"))
+    result.write(out or default_out(scenario, "compare"))
+    print_compare(result)
     if report:
         from resurgence.commands.report import write_and_say
 
-        write_and_say(out, scenario=scenario)
+        write_and_say(result.out, scenario=scenario)
 
 
-def _months(scenario, n: int) -> list[str]:
-    return month_range(scenario.scenario.start, n)
-
-
-def _print(comparison, definition: Definition, title: str, replicas: int, seed: int) -> None:
+def print_compare(result) -> None:
+    """Each arm's probability and its paired differences from the baseline."""
+    m = result.manifest
     console.print(
-        f"[bold]{title}[/]: {replicas:,} replicas per arm, seed {seed}, common random numbers"
+        f"[bold]{result.title}[/]: {m['replicas']:,} replicas per arm, seed {m['seed']}, "
+        "common random numbers"
     )
-    console.print(f"Resurgence: {definition.describe()}")
-    last = comparison.months[-1]
-    traj = comparison.trajectories
-    at_end = traj[traj["month"] == last].set_index(["arm", "variable"])
+    console.print(f"Resurgence: {result.definition.describe()}")
+    last = result.months[-1]
+    differences = result.differences.set_index(["arm", "outcome"])
     table = Table(title_justify="left", title=f"Arms against the baseline (differences at {last})")
     for col in (
         "arm",
@@ -189,14 +118,16 @@ def _print(comparison, definition: Definition, title: str, replicas: int, seed: 
         "attacks/month diff",
     ):
         table.add_column(col, justify="left" if col == "arm" else "right")
-    for row in comparison.arms.itertuples():
-        members = at_end.loc[(row.arm, "members")]
-        attacks = at_end.loc[(row.arm, "reported_attacks")]
+    for row in result.arms.itertuples():
+        members = differences.loc[(row.arm, "members")]
+        attacks = differences.loc[(row.arm, "reported_attacks")]
         table.add_row(
             row.arm,
             f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]",
             f"{row.diff:+.3f} [{row.diff_low:+.3f}, {row.diff_high:+.3f}]",
-            f"{members.diff_mean:+,.0f} [{members.diff_low:+,.0f}, {members.diff_high:+,.0f}]",
-            f"{attacks.diff_mean:+.1f} [{attacks.diff_low:+.1f}, {attacks.diff_high:+.1f}]",
+            f"{members['diff']:+,.0f} [{members.diff_low:+,.0f}, {members.diff_high:+,.0f}]",
+            f"{attacks['diff']:+.1f} [{attacks.diff_low:+.1f}, {attacks.diff_high:+.1f}]",
         )
     console.print(table)
+    say_parameters(m["parameters"])
+    console.print(f"Written to {result.out}/ (arms.parquet, trajectories.parquet, manifest.json)")

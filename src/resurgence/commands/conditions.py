@@ -1,71 +1,50 @@
 """`resurgence conditions`: does each condition of resurgence move the probability the way
-the analysis argues? Thin: parses, calls `resurgence.analysis.condition_ends`, writes the
-table, prints."""
+the analysis argues? Thin: parses, calls `resurgence.workflows.conditions`, writes the run
+directory, prints."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence import __version__, store
-from resurgence import posterior as posteriors
-from resurgence.commands.common import (
+from resurgence.commands.common import console, default_out, handles_errors, typed_command
+from resurgence.commands.evidence_options import say_parameters
+from resurgence.commands.options import (
+    DEFAULT_WORKERS,
     Consecutive,
     From,
     Horizon,
     Measure,
+    Posterior,
     Regions,
+    ScenarioName,
     Threshold,
     Workers,
-    console,
-    default_out,
-    definition_from_options,
-    errors,
-    handles_errors,
+    definition_overrides,
+    out_option,
+    replicas_option,
+    seed_option,
 )
-from resurgence.commands.evidence_options import PosteriorFile, say_parameters
-
-TABLE_CSV = "conditions.csv"
-TABLE_JSON = "conditions.json"
+from resurgence.commands.progress import staged
 
 
 @handles_errors
 def conditions_command(
-    scenario: str = typer.Argument(
-        ..., help="A builtin scenario name (see `resurgence scenarios`) or a scenario TOML file."
+    scenario: ScenarioName,
+    replicas: int = replicas_option(1000, minimum=2, help="Replicas per arm."),
+    seed: int = seed_option(
+        help="Seed of the run; both arms of every condition use it (common random numbers)."
     ),
-    replicas: int = typer.Option(
-        1000, "--replicas", "-n", min=2, max=10_000_000, help="Replicas per arm."
-    ),
-    seed: int = typer.Option(
-        20240101,
-        "--seed",
-        "-s",
-        min=0,
-        help="Seed of the run; both arms of every condition use it (common random numbers).",
-    ),
-    workers: Workers = os.cpu_count() or 1,
-    out: Path | None = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Output directory (default: runs/SCENARIO-conditions-TIMESTAMP).",
-    ),
+    workers: Workers = DEFAULT_WORKERS,
+    out: Path | None = out_option("conditions"),
     measure: Measure = None,
     threshold: Threshold = None,
     consecutive: Consecutive = None,
     start: From = None,
     horizon: Horizon = None,
     regions: Regions = None,
-    posterior: PosteriorFile = None,
+    posterior: Posterior = None,
 ) -> None:
     """Check each condition of resurgence against the direction the analysis argues.
 
@@ -87,82 +66,42 @@ def conditions_command(
 
       resurgence conditions isk --threshold 10 --regions Afghanistan,khyber_pakhtunkhwa
     """
-    from resurgence.analysis.condition_ends import condition_ends, model_and_space
-    from resurgence.scenario import load_scenario
+    from resurgence.workflows.conditions import conditions
+    from resurgence.workflows.settings import Settings
 
-    started = time.perf_counter()
-    spec = load_scenario(scenario)
-    definition = definition_from_options(
-        spec, measure, threshold, consecutive, start, horizon, regions
-    )
-    drawn, parameters = posteriors.choose(scenario, posterior)
-    model, space = model_and_space(spec, definition, drawn)
-    out = out or default_out(scenario, "conditions")
-    store.prepare_run_dir(out)
-
-    conditions = space["condition"].nunique()
-    console.print(
-        f"[bold]{model.title}[/]  {conditions} conditions x 2 ends x {replicas:,} replicas "
-        f"x {model.n_months} months, seed {seed}, common random numbers"
-    )
-    console.print(f"Resurgence: {definition.describe()}")
-    with Progress(
-        TextColumn("[bold]simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replicas"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("arms", total=2 * conditions * replicas)
-        table = condition_ends(
-            model,
-            space,
-            definition,
+    with staged("replicas") as bar:
+        settings = Settings(
             replicas=replicas,
             seed=seed,
+            definition=definition_overrides(
+                measure, threshold, consecutive, start, horizon, regions
+            ),
+            posterior=posterior,
             workers=workers,
-            progress=lambda n: bar.advance(task, n),
+            progress=bar.advance,
         )
+        result = conditions(
+            scenario, settings, on_stage=bar.stage, command=typed_command("conditions")
+        )
+    result.write(out or default_out(scenario, "conditions"))
+    print_conditions(result)
 
-    _write(out / TABLE_CSV, table.to_csv(index=False))
-    _write(out / TABLE_JSON, json.dumps(table.to_dict(orient="records"), indent=2))
-    store.write_json_atomic(
-        out / store.MANIFEST,
-        {
-            "kind": "conditions",
-            "complete": True,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "version": __version__,
-            "command": "resurgence " + " ".join(sys.argv[1:]),
-            "scenario": model.name,
-            "title": model.title,
-            "scenario_hash": model.scenario_hash,
-            "seed": seed,
-            "replicas": replicas,
-            "months": model.n_months,
-            "parameters": parameters,
-            "posterior": drawn.source if drawn else None,
-            "resurgence": definition.as_dict() | {"text": definition.describe()},
-            "space": space.to_dict(orient="records"),
-            "results": table.to_dict(orient="records"),
-            "timings": {"total_s": round(time.perf_counter() - started, 3)},
-            "outputs": [TABLE_CSV, TABLE_JSON, store.MANIFEST],
-        },
+
+def print_conditions(result) -> None:
+    """The design, each condition's two ends and verdict, and the parameters used."""
+    m = result.manifest
+    console.print(
+        f"[bold]{result.title}[/]  {result.space['condition'].nunique()} conditions x 2 ends "
+        f"x {m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}, common random "
+        "numbers"
     )
-    _print(table)
-    say_parameters(parameters)
-    console.print(f"Written to {out}/ ({TABLE_CSV}, {TABLE_JSON}, {store.MANIFEST})")
+    console.print(f"Resurgence: {result.definition.describe()}")
+    _print_table(result.table)
+    say_parameters(result.parameters)
+    console.print(f"Written to {result.out}/ ({', '.join(m['outputs'])})")
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _print(table) -> None:
+def _print_table(table) -> None:
     shown = Table(
         title="Each condition with its parameters at the end in the group's favour and at "
         "the end against it",

@@ -1,22 +1,20 @@
-"""`resurgence discover`: scenario discovery with PRIM over the conditions of resurgence."""
+"""`resurgence discover`: scenario discovery with PRIM over the conditions of resurgence.
+
+Thin: parses, calls `resurgence.workflows.discover`, writes the run directory, prints.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from datetime import UTC, datetime
-from importlib import metadata
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence import __version__, store
-from resurgence.commands.common import (
+from resurgence.commands.common import console, default_out, handles_errors, typed_command
+from resurgence.commands.options import (
+    DEFAULT_WORKERS,
     Consecutive,
     DaskAddress,
     DaskLocal,
@@ -24,43 +22,36 @@ from resurgence.commands.common import (
     Horizon,
     Measure,
     Regions,
+    ScenarioName,
     Threshold,
     Workers,
-    console,
-    default_out,
-    definition_from_options,
-    errors,
-    handles_errors,
+    definition_overrides,
+    out_option,
+    policy_option,
+    replicas_option,
+    seed_option,
 )
-from resurgence.errors import ResurgenceError
+from resurgence.commands.progress import staged
 
-SAMPLES = "samples.parquet"
-BOXES = "boxes.parquet"
-TRAJECTORY = "trajectory.parquet"
+if TYPE_CHECKING:
+    import pandas as pd
+
 TRADEOFF_STEPS = 6  # steps of the trade-off curve shown per box
 
 
 def _num(x: float) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def _p(q: float) -> str:
-    return "-" if np.isnan(q) else f"{q:.2g}"
-
-
-def _write_parquet(out: Path, name: str, frame: pd.DataFrame) -> None:
-    tmp = out / f".{name}.partial"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, out / name)
+    return "-" if math.isnan(q) else f"{q:.2g}"
 
 
 @handles_errors
 def discover_command(
-    scenario: str = typer.Argument(
-        ..., help="A builtin scenario name (see `resurgence scenarios`) or a scenario TOML file."
-    ),
+    scenario: ScenarioName,
     samples: int = typer.Option(
         1000,
         "--samples",
@@ -68,9 +59,7 @@ def discover_command(
         max=1_000_000,
         help="Parameter sets, a Latin hypercube over the conditions' parameters.",
     ),
-    replicas: int = typer.Option(
-        8, "--replicas", "-n", min=1, max=100_000, help="Replicas per parameter set."
-    ),
+    replicas: int = replicas_option(8, maximum=100_000, help="Replicas per parameter set."),
     likely: float = typer.Option(
         0.5,
         "--likely",
@@ -93,29 +82,14 @@ def discover_command(
         max=20,
         help="Most boxes to look for (each further box among the sets outside the previous).",
     ),
-    seed: int = typer.Option(
-        20240101,
-        "--seed",
-        "-s",
-        min=0,
-        help="Seed of the design and the simulations; the same seed gives the same results.",
+    seed: int = seed_option(
+        help="Seed of the design and the simulations; the same seed gives the same results."
     ),
-    workers: Workers = os.cpu_count() or 1,
+    workers: Workers = DEFAULT_WORKERS,
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
-    out: Path | None = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Output directory (default: runs/SCENARIO-discover-TIMESTAMP).",
-    ),
-    policy: list[str] = typer.Option(
-        [],
-        "--policy",
-        "-p",
-        help="A policy of the scenario, or a policy TOML file, layered on the timeline. "
-        "Repeatable.",
-    ),
+    out: Path | None = out_option("discover"),
+    policy: list[str] = policy_option(),
     measure: Measure = None,
     threshold: Threshold = None,
     consecutive: Consecutive = None,
@@ -146,160 +120,55 @@ def discover_command(
 
       resurgence discover isk --threshold 25 --horizon 24 --policy reconciliation_deals
     """
-    from resurgence.analysis.batch import months_needed
-    from resurgence.analysis.conditions import condition_space
-    from resurgence.analysis.discover import discover, empty_boxes, empty_trajectory
-    from resurgence.engine.compile import compile_model
-    from resurgence.scenario import load_policy, load_scenario
+    from resurgence.workflows.discover import discover
+    from resurgence.workflows.settings import Settings
 
-    started = time.perf_counter()
-    if not 0 < likely <= 1:
-        raise ResurgenceError(f"--likely must be above 0 (and at most 1), not {likely:g}")
-    if not 0 < density <= 1:
-        raise ResurgenceError(f"--density must be above 0 (and at most 1), not {density:g}")
-    spec = load_scenario(scenario)
-    layered = [load_policy(p, spec) for p in policy]
-    definition = definition_from_options(
-        spec, measure, threshold, consecutive, start, horizon, regions
-    )
-    model = compile_model(spec, layered)
-    model = compile_model(spec, layered, n_months=months_needed(model, definition))
-    space = condition_space(spec, model)
-    out = out or default_out(scenario, "discover")
-    store.prepare_run_dir(out)
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("parameter sets"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulating", total=samples)
-        result = discover(
-            model,
-            space,
-            definition,
-            samples=samples,
+    with staged("parameter sets") as bar:
+        settings = Settings(
             replicas=replicas,
             seed=seed,
-            likely=likely,
-            density=density,
-            max_boxes=boxes,
+            policies=tuple(policy),
+            definition=definition_overrides(
+                measure, threshold, consecutive, start, horizon, regions
+            ),
             workers=workers,
             dask_address=dask,
             dask_local=dask_local,
-            progress=lambda n: bar.advance(task, n),
-            on_prim=lambda: bar.update(task, description="PRIM (peeling and pasting)"),
+            progress=bar.advance,
         )
-
-    found = result.discovery
-    t0 = time.perf_counter()
-    _write_parquet(out, SAMPLES, result.samples)
-    _write_parquet(out, BOXES, found.boxes if found else empty_boxes())
-    _write_parquet(out, TRAJECTORY, found.trajectory if found else empty_trajectory())
-    write_s = time.perf_counter() - t0
-    outputs = [SAMPLES, BOXES, TRAJECTORY, store.MANIFEST]
-    manifest = {
-        "kind": "discover",
-        "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "scenario": model.name,
-        "title": model.title,
-        "scenario_hash": model.scenario_hash,
-        "policies": model.policies,
-        "command": "resurgence " + " ".join(sys.argv[1:]),
-        "seed": seed,
-        "budget": {
-            "samples": samples,
-            "replicas": replicas,
-            "simulations": samples * replicas,
-            "months": model.n_months,
-        },
-        "workers": workers,
-        "design": "Latin hypercube, uniform over each parameter's range",
-        "parameters": space.to_dict(orient="records"),
-        "resurgence": {**definition.as_dict(), "definition_text": definition.describe()},
-        "likely": likely,
-        "outcome": {
-            "likely_sets": result.cases,
-            "sets": samples,
-            "share": result.cases / samples,
-        },
-        "prim": {
-            "implementation": f"ema_workbench {_ema_version()}",
-            "density_threshold": density,
-            "max_boxes": boxes,
-            "peel_alpha": 0.05,
-            "paste_alpha": 0.05,
-            "mass_min": 0.05,
-            "choice": "highest coverage among the steps with density >= the threshold",
-            "ran": found is not None,
-        },
-        "boxes": _box_records(found),
-        "timings": {
-            "simulate_s": round(result.simulate_s, 3),
-            "prim_s": round(result.prim_s, 3),
-            "write_s": round(write_s, 3),
-            "total_s": round(time.perf_counter() - started, 3),
-        },
-        "outputs": outputs,
-    }
-    store.write_json_atomic(out / store.MANIFEST, manifest)
-    _print(result, model, definition, samples, replicas, seed, density, out, outputs)
-
-
-def _ema_version() -> str:
-    try:
-        return metadata.version("ema_workbench")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _clean(value):
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if value is pd.NA:
-        return None
-    return value
-
-
-def _box_records(found) -> list[dict]:
-    if found is None:
-        return []
-    records = []
-    for stat in found.stats.to_dict(orient="records"):
-        rows = found.boxes[found.boxes["box"] == stat["box"]]
-        restrictions = [
-            {k: _clean(v) for k, v in r.items() if k not in ("box", "coverage", "density", "mass")}
-            for r in rows.to_dict(orient="records")
-            if not pd.isna(r["parameter"])
-        ]
-        records.append({**{k: _clean(v) for k, v in stat.items()}, "restrictions": restrictions})
-    return records
+        result = discover(
+            scenario,
+            settings,
+            samples=samples,
+            likely=likely,
+            density=density,
+            boxes=boxes,
+            on_stage=bar.stage,
+            command=typed_command("discover"),
+        )
+    result.write(out or default_out(scenario, "discover"))
+    print_discover(result)
 
 
 def _tradeoff_steps(traj: pd.DataFrame) -> list[int]:
+    import numpy as np
+
     picks = np.linspace(0, len(traj) - 1, min(TRADEOFF_STEPS, len(traj))).round().astype(int)
     chosen = traj.index[traj["chosen"]].tolist()
     return sorted({*picks.tolist(), *chosen})
 
 
-def _print(result, model, definition, samples, replicas, seed, density, out, outputs) -> None:
+def print_discover(discovery) -> None:
+    """The budget, the share of likely resurgences, each box and PRIM's trade-off."""
+    m, result = discovery.manifest, discovery.analysis
+    samples, replicas = m["budget"]["samples"], m["budget"]["replicas"]
     console.print(
-        f"[bold]{model.title}[/]  scenario {model.name} ({model.scenario_hash}), "
+        f"[bold]{m['title']}[/]  scenario {m['scenario']} ({m['scenario_hash']}), "
         f"{samples:,} parameter sets x {replicas} replicas ({samples * replicas:,} simulations, "
-        f"{model.n_months} months), seed {seed}"
-        + (f", policies: {', '.join(model.policies)}" if model.policies else "")
+        f"{m['budget']['months']} months), seed {m['seed']}"
+        + (f", policies: {', '.join(m['policies'])}" if m["policies"] else "")
     )
-    console.print(f"Resurgence: {definition.describe()}")
+    console.print(f"Resurgence: {discovery.definition.describe()}")
     console.print(
         f"Likely resurgence: probability at least {result.likely:g} in "
         f"[bold]{result.cases:,} of {samples:,}[/] sets ({result.cases / samples:.1%}); "
@@ -321,7 +190,7 @@ def _print(result, model, definition, samples, replicas, seed, density, out, out
         _print_boxes(found, len(result.space))
     console.print(
         f"Simulated in {result.simulate_s:.1f} s, PRIM in {result.prim_s:.1f} s; "
-        f"written to {out}/ ({', '.join(outputs)})"
+        f"written to {discovery.out}/ ({', '.join(m['outputs'])})"
     )
 
 

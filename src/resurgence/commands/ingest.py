@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from resurgence.commands.common import console, handles_errors
-from resurgence.evidence.ingest import FileReport, ingest, write
 
 SHOWN = 3  # names per rule in the printed table; the JSON report has more
 
@@ -55,6 +54,8 @@ def ingest_command(
 
       resurgence ingest mine.toml ged251.csv --mapping names.toml -o mine.csv
     """
+    from resurgence.evidence.ingest import ingest, write
+
     result = ingest(scenario, files, mapping=mapping, fmt=fmt, first=first, last=last)
     report = write(result, out)
     for file_report in result.reports:
@@ -72,7 +73,7 @@ def ingest_command(
         )
 
 
-def _print_report(report: FileReport) -> None:
+def _print_report(report) -> None:
     """One table per file: what each rule did to how many events."""
     span = (
         f"months {report.first_month} to {report.last_month}"

@@ -358,10 +358,10 @@ def test_lmdi_parts_add_up_to_the_change():
 def test_drivers_give_the_expected_attacks_of_the_operations_process(isk):
     """The decomposition's product is the month's expected attacks: its mean over many
     replicas matches the attacks the engine draws (the tempo has mean 1)."""
-    from resurgence.analysis.filtering import Engine
+    from resurgence.analysis.filtering import FilterModel
 
     model = compile_model(isk, n_months=30)
-    engine = Engine(model, [], seed=3)
+    engine = FilterModel(model, [], seed=3)
     p = engine.start(4000)
     for t in range(30):
         f = engine.advance(p, t, drivers=True)

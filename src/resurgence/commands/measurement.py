@@ -1,92 +1,44 @@
-"""`resurgence nowcast`, `forecast` and `backtest`: the model read against evidence."""
+"""`resurgence nowcast`, `forecast` and `backtest`: the model read against evidence.
+
+Thin: parses, calls `resurgence.workflows.measurement`, writes the run directory, prints.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from resurgence import store
-from resurgence.commands.common import console, default_out, errors, handles_errors
-from resurgence.commands.evidence_options import (
-    EvidenceFile,
-    PosteriorFile,
-    attach_posterior,
-    check_month,
-    evidence_path,
-    print_skipped,
-    say_parameters,
-)
-from resurgence.engine.compile import compile_model
-from resurgence.errors import ResurgenceError
-from resurgence.evidence.load import read_evidence, resolve
-from resurgence.months import month_offset
-from resurgence.scenario import load_scenario
+from resurgence.commands.common import console, default_out, errors, handles_errors, typed_command
+from resurgence.commands.evidence_options import EvidenceFile, print_skipped, say_parameters
+from resurgence.commands.options import Posterior, ScenarioName, out_option, seed_option
+from resurgence.commands.progress import staged
 
 Particles = typer.Option(
     2000, "--particles", "-n", min=50, max=1_000_000, help="Particles of the filter."
 )
-Seed = typer.Option(20240101, "--seed", "-s", min=0, help="Seed; the same seed, the same result.")
-
-
-@contextmanager
-def _months_bar(what: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar over months; yields the callback that advances it."""
-    with Progress(
-        TextColumn(f"[bold]{what}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("months"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda k: bar.advance(task, k)
-
-
-def _prepare(scenario: str, evidence: Path | None, posterior: str | None, months: int | None):
-    spec = load_scenario(scenario)
-    model, parameters = attach_posterior(compile_model(spec, n_months=months), scenario, posterior)
-    path = evidence_path(scenario, evidence)
-    return spec, model, parameters, path, read_evidence(path)
-
-
-def _offset(model, option: str, month: str) -> int:
-    check_month(option, month)
-    offset = month_offset(model.start, month)
-    if not 0 <= offset < model.n_months:
-        raise ResurgenceError(
-            f"{option}: {month} is outside the scenario's months "
-            f"({model.start} to {model.months[-1]})"
-        )
-    return offset
+SEED_HELP = "Seed; the same seed, the same result."
 
 
 @handles_errors
 def nowcast_command(
-    scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
+    scenario: ScenarioName,
     evidence: EvidenceFile = None,
-    until: str = typer.Option(
+    until: str | None = typer.Option(
         None, "--until", help="Last month to estimate (default: the evidence's last month)."
     ),
-    posterior: PosteriorFile = None,
+    posterior: Posterior = None,
     particles: int = Particles,
-    seed: int = Seed,
-    out: Path = typer.Option(None, "--out", "-o", help="Output directory."),
+    seed: int = seed_option(help=SEED_HELP),
+    out: Path | None = out_option("nowcast"),
 ) -> None:
     """Estimate the group's latent strength month by month from evidence (particle filter).
 
     Prints members, treasury, posture and cohesion with 80% bands, and splits each change
     in expected attacks into lost capability (members), money, posture, cohesion and the
     rest, so a fall in attacks can be read as one or another. Writes nowcast.parquet
-    (bands) and decomposition.parquet to --out.
+    (bands), decomposition.parquet and manifest.json to --out.
 
     Examples:
 
@@ -94,37 +46,41 @@ def nowcast_command(
 
       resurgence nowcast isk --evidence isk_ged.csv --until 2023-06 --particles 10000
     """
-    from resurgence.analysis.nowcast import nowcast
+    from resurgence.workflows.measurement import UnusableEvidence, nowcast
+    from resurgence.workflows.settings import Settings
 
-    check_month("--until", until)
-    spec, model, parameters, path, table = _prepare(scenario, evidence, posterior, None)
-    resolved = resolve(table, spec, model, until=until)
-    if not resolved.rows:
-        print_skipped(resolved.skipped)
-        raise ResurgenceError(f"{path}: no evidence row the model can use")
-    last = _offset(model, "--until", until) if until else resolved.last_month
-    out = out or default_out(scenario, "nowcast")
+    try:
+        with staged("months") as bar:
+            result = nowcast(
+                scenario,
+                Settings(seed=seed, posterior=posterior, progress=bar.advance),
+                evidence=evidence,
+                until=until,
+                particles=particles,
+                on_stage=bar.stage,
+                command=typed_command("nowcast"),
+            )
+    except UnusableEvidence as exc:
+        print_skipped(exc.skipped)
+        raise
+    result.write(out or default_out(scenario, "nowcast"))
+    print_nowcast(result)
+
+
+def print_nowcast(result) -> None:
+    """The filtered bands and the split of each change in expected attacks."""
+    from resurgence import store
+
+    m = result.manifest
     console.print(
-        f"Nowcast of {model.name} from {len(resolved.rows)} evidence rows of {path}, "
-        f"{model.start} to {model.months[last]}, {particles:,} particles, seed {seed}"
+        f"Nowcast of {m['scenario']} from {result.rows} evidence rows of {m['evidence']}, "
+        f"{m['start']} to {m['until']}, {m['particles']:,} particles, seed {m['seed']}"
     )
-    say_parameters(parameters)
-    print_skipped(resolved.skipped)
-    with _months_bar("filtering", last + 1) as advance:
-        result = nowcast(
-            model,
-            resolved.rows,
-            particles,
-            seed,
-            months=last + 1,
-            progress=advance,
-        )
+    say_parameters(m["parameters"])
+    print_skipped(result.skipped)
     _print_bands(result.bands)
     _print_decomposition(result.decomposition)
-    out.mkdir(parents=True, exist_ok=True)
-    result.bands.to_parquet(out / "nowcast.parquet", index=False)
-    result.decomposition.to_parquet(out / "decomposition.parquet", index=False)
-    console.print(f"Written to {out}/ (nowcast.parquet, decomposition.parquet)")
+    console.print(f"Written to {result.out}/ ({store.NOWCAST}, {store.DECOMPOSITION})")
 
 
 def _print_bands(bands) -> None:
@@ -177,14 +133,14 @@ def _print_decomposition(split) -> None:
 
 @handles_errors
 def forecast_command(
-    scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
+    scenario: ScenarioName,
     origin: str = typer.Option(..., "--from", help="Origin: the last month of evidence used."),
     months: int = typer.Option(12, "--months", "-m", min=1, max=600, help="Months ahead."),
     evidence: EvidenceFile = None,
-    posterior: PosteriorFile = None,
+    posterior: Posterior = None,
     particles: int = Particles,
-    seed: int = Seed,
-    out: Path = typer.Option(None, "--out", "-o", help="Output directory."),
+    seed: int = seed_option(help=SEED_HELP),
+    out: Path | None = out_option("forecast"),
 ) -> None:
     """Forecast from an origin month: filter the evidence up to it, then project.
 
@@ -199,48 +155,36 @@ def forecast_command(
 
       resurgence forecast isk --posterior posterior-isk.parquet --from 2022-06 --months 12
     """
-    from resurgence.analysis.forecast import forecast
+    from resurgence.workflows.measurement import forecast
+    from resurgence.workflows.settings import Settings
 
-    spec, model, parameters, path, table = _prepare(scenario, evidence, posterior, None)
-    at = _offset(model, "--from", origin)
-    if at + months >= model.n_months:  # past the scenario's end: its last conditions hold
-        spec, model, parameters, path, table = _prepare(
-            scenario, evidence, posterior, at + months + 1
+    with staged("months") as bar:
+        result = forecast(
+            scenario,
+            Settings(seed=seed, months=months, posterior=posterior, progress=bar.advance),
+            origin=origin,
+            evidence=evidence,
+            particles=particles,
+            on_stage=bar.stage,
+            command=typed_command("forecast"),
         )
-    resolved = resolve(table, spec, model, until=origin)
-    out = out or default_out(scenario, "forecast")
+    result.write(out or default_out(scenario, "forecast"))
+    print_forecast(result)
+
+
+def print_forecast(result) -> None:
+    """The focal group's forecast, month by month (at most about twelve months shown)."""
+    from resurgence import store
+
+    m = result.manifest
     console.print(
-        f"Forecast of {model.name} from {origin}, {months} months, conditioned on "
-        f"{len(resolved.rows)} evidence rows of {path}; {particles:,} particles, seed {seed}"
+        f"Forecast of {m['scenario']} from {m['origin']}, {m['months']} months, conditioned on "
+        f"{result.rows} evidence rows of {m['evidence']}; {m['particles']:,} particles, "
+        f"seed {m['seed']}"
     )
-    say_parameters(parameters)
-    last = min(at + months, model.n_months - 1)
-    with _months_bar("forecasting", last + 1) as advance:
-        summary = forecast(
-            model,
-            resolved.rows,
-            at,
-            months,
-            particles,
-            seed,
-            progress=advance,
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    store.write_summary(out, summary)
-    manifest = {
-        "kind": "forecast",
-        "scenario": model.name,
-        "origin": origin,
-        "months": months,
-        "evidence": str(path),
-        "parameters": parameters,
-        "particles": particles,
-        "seed": seed,
-        "command": "resurgence " + " ".join(sys.argv[1:]),
-    }
-    store.write_json_atomic(out / store.MANIFEST, manifest)
-    _print_forecast(summary, model.units[0])
-    console.print(f"Written to {out}/ ({store.SUMMARY}, {store.MANIFEST})")
+    say_parameters(m["parameters"])
+    _print_forecast(result.summary, result.focal)
+    console.print(f"Written to {result.out}/ ({store.SUMMARY}, {store.MANIFEST})")
 
 
 def _print_forecast(summary, focal) -> None:
@@ -263,17 +207,17 @@ def _print_forecast(summary, focal) -> None:
 
 @handles_errors
 def backtest_command(
-    scenario: str = typer.Argument(..., help="A builtin scenario name or a scenario file."),
+    scenario: ScenarioName,
     train_until: str = typer.Option(
         ..., "--train-until", help="Last training month: the first forecast origin."
     ),
     horizon: int = typer.Option(12, "--horizon", min=1, max=240, help="Months ahead scored."),
     step: int = typer.Option(1, "--step", min=1, max=120, help="Months between origins."),
     evidence: EvidenceFile = None,
-    posterior: PosteriorFile = None,
+    posterior: Posterior = None,
     particles: int = Particles,
-    seed: int = Seed,
-    out: Path = typer.Option(None, "--out", "-o", help="Output directory."),
+    seed: int = seed_option(help=SEED_HELP),
+    out: Path | None = out_option("backtest"),
 ) -> None:
     """Score forecasts from rolling origins against the evidence, with baselines.
 
@@ -281,7 +225,8 @@ def backtest_command(
     that ends within --horizon; so do three baselines fitted on the rows printed by then
     (persistence of the last rate, a rolling mean, a negative binomial). Prints CRPS (lower
     is better), skill against persistence and the coverage of 50% and 80% intervals, and
-    writes backtest.parquet (every score) and backtest_summary.parquet to --out.
+    writes backtest.parquet (every score), backtest_summary.parquet, backtest.json and
+    manifest.json to --out.
 
     Examples:
 
@@ -289,53 +234,47 @@ def backtest_command(
 
       resurgence backtest my.toml -e monthly.csv --posterior post.parquet --train-until 2022-06
     """
-    from resurgence.analysis.backtest import backtest
+    from resurgence.workflows.measurement import backtest
+    from resurgence.workflows.settings import Settings
 
-    spec, model, parameters, path, table = _prepare(scenario, evidence, posterior, None)
-    at = _offset(model, "--train-until", train_until)
-    if model.posterior is not None:
-        fitted = model.posterior.meta.get("until")
-        if fitted and month_offset(train_until, fitted) > 0:
-            errors.print(
-                f"[yellow]warning:[/] the posterior was calibrated on evidence to {fitted}, "
-                f"after --train-until {train_until}: the model's scores see the future"
-            )
-    resolved = resolve(table, spec, model)
-    if not resolved.rows or resolved.last_month <= at:
-        raise ResurgenceError(f"{path}: no evidence row ends after --train-until {train_until}")
-    out = out or default_out(scenario, "backtest")
-    console.print(
-        f"Backtest of {model.name}: origins from {train_until} every {step} months, horizon "
-        f"{horizon}, {len(resolved.rows)} evidence rows of {path}; {particles:,} particles"
-    )
-    say_parameters(parameters)
-    with _months_bar("backtesting", resolved.last_month) as advance:
+    with staged("months") as bar:
         result = backtest(
-            model,
-            table,
-            resolved.rows,
-            at,
-            horizon,
-            particles,
-            seed,
+            scenario,
+            Settings(seed=seed, posterior=posterior, progress=bar.advance),
+            train_until=train_until,
+            horizon=horizon,
             step=step,
-            progress=advance,
+            evidence=evidence,
+            particles=particles,
+            on_stage=bar.stage,
+            command=typed_command("backtest"),
         )
-    if result.scores.empty:
-        raise ResurgenceError(
-            "no target could be scored: no single-figure count row starts after an origin "
-            "and ends within the horizon with an earlier figure of its measure and area"
+    result.write(out or default_out(scenario, "backtest"))
+    print_backtest(result)
+
+
+def print_backtest(result) -> None:
+    """Mean CRPS, skill and coverage per method and measure; a warning on stderr when
+    the posterior saw evidence after the first origin."""
+    from resurgence import store
+
+    m = result.manifest
+    console.print(
+        f"Backtest of {m['scenario']}: origins from {m['train_until']} every {m['step']} "
+        f"months, horizon {m['horizon']}, {result.rows} evidence rows of {m['evidence']}; "
+        f"{m['particles']:,} particles"
+    )
+    say_parameters(m["parameters"])
+    if result.lookahead:
+        errors.print(
+            f"[yellow]warning:[/] the posterior was calibrated on evidence to "
+            f"{result.lookahead}, after --train-until {m['train_until']}: the model's scores "
+            "see the future"
         )
     _print_backtest(result.table)
     if not result.unscored.empty:
         console.print(f"{len(result.unscored)} targets not scored (no earlier figure to fit).")
-    out.mkdir(parents=True, exist_ok=True)
-    result.scores.to_parquet(out / "backtest.parquet", index=False)
-    result.table.to_parquet(out / "backtest_summary.parquet", index=False)
-    (out / "backtest.json").write_text(
-        json.dumps({"command": "resurgence " + " ".join(sys.argv[1:]), "seed": seed}, indent=1)
-    )
-    console.print(f"Written to {out}/ (backtest.parquet, backtest_summary.parquet)")
+    console.print(f"Written to {result.out}/ ({store.BACKTEST}, {store.BACKTEST_SUMMARY})")
 
 
 def _print_backtest(summary) -> None:

@@ -103,7 +103,7 @@ def problem(quick: bool):
     from resurgence.calibration.free import free_parameters
     from resurgence.engine.compile import compile_model
     from resurgence.evidence.load import builtin_evidence, read_evidence, resolve
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     spec = load_scenario(SCENARIO)
     free = free_parameters(spec)

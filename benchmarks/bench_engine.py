@@ -70,7 +70,7 @@ def child(replicas: int, workers: int) -> None:
     """Time one `run` call and print a JSON line with the time and peak memory."""
     from resurgence.engine.compile import compile_model
     from resurgence.engine.run import run
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     model = compile_model(load_scenario(SCENARIO), n_months=MONTHS)
     start = time.perf_counter()
@@ -132,10 +132,10 @@ def measure(replicas: int, workers: int, repeats: int) -> Timing:
 def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
     """Seconds per process (plus events, recording, observation) for one chunk, as
     `simulate_chunk` measures them, summed over `repeats` runs of the chunk."""
+    from resurgence.catalogue import PROCESSES
     from resurgence.engine.compile import compile_model
     from resurgence.engine.run import simulate_chunk
-    from resurgence.catalogue import PROCESSES
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     model = compile_model(load_scenario(SCENARIO), n_months=MONTHS)
     names = ["(events)", *(p.name for p in PROCESSES), "(recording)", "(observation)"]

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     from resurgence.engine.compile import compile_model, with_posterior
     from resurgence.engine.run import simulate_chunk
     from resurgence.evidence.load import builtin_evidence, read_evidence, resolve
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     spec = load_scenario(SCENARIO)
     posterior = posteriors.load(posteriors.builtin_posterior(SCENARIO))

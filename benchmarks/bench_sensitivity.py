@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     from resurgence.analysis.batch import months_needed
     from resurgence.analysis.resurgence import Definition
     from resurgence.engine.compile import compile_model
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     lines = ["# Sensitivity benchmark", "", *machine(), ""]
     spec = load_scenario(SCENARIO)

@@ -62,12 +62,12 @@ from dataclasses import replace
 import mesa
 import numpy as np
 
+from resurgence.catalogue import PROCESSES
+from resurgence.core import streams
 from resurgence.core.model import Model
 from resurgence.engine.compile import compile_model
-from resurgence.core import streams
 from resurgence.engine.run import chunk_params, initial_state
-from resurgence.catalogue import PROCESSES
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 SCENARIO = "isk"
 FOCAL = 0  # the focal group is unit 0

@@ -44,7 +44,7 @@ from resurgence.core.model import Model
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, chunk_params, posterior_draws, run
 from resurgence.posterior import builtin_posterior, load
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 DOC = Path(__file__).with_name("model.md")
 EVIDENCE = Path(__file__).resolve().parents[1] / "src/resurgence/evidence/builtin/isk.csv"

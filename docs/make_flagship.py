@@ -35,7 +35,7 @@ from resurgence.analysis.sensitivity import engine_evaluator, problem_from_scena
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
 from resurgence.posterior import builtin_posterior, load
-from resurgence.scenario import load_policy, load_scenario, policy_names
+from resurgence.scenarios import load_policy, load_scenario, policy_names
 
 OUT = Path(__file__).with_name("flagship.md")
 SEED = 20240101
@@ -147,7 +147,7 @@ def policies(scenario, definition, budget) -> list[str]:
         "replica (Newcombe's interval for the probability; members and reported attacks a "
         "month are mean differences in the scenario's last month). Policies start in January "
         "2024 unless their file says otherwise (`resurgence show isk` and "
-        "`src/resurgence/scenario/builtin/policies/isk/`).",
+        "`src/resurgence/scenarios/builtin/policies/isk/`).",
         "",
         *table(
             [

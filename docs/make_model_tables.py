@@ -31,11 +31,11 @@ from pathlib import Path
 
 from resurgence import observe
 from resurgence.analysis.conditions import condition_space
-from resurgence.engine.compile import compile_model
 from resurgence.catalogue import PROCESSES
 from resurgence.core.parameters import Parameter
-from resurgence.scenario import load_policy, load_scenario, policy_names
-from resurgence.scenario.schema import Event
+from resurgence.engine.compile import compile_model
+from resurgence.scenarios import load_policy, load_scenario, policy_names
+from resurgence.scenarios.schema import Event
 
 DOC = Path(__file__).with_name("model.md")
 MARKER = re.compile(

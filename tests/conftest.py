@@ -1,8 +1,8 @@
 """Shared fixtures: the flagship scenario compiled once, and a chunk of state to poke.
 
 Also the Hypothesis profiles (`default` keeps `pytest` fast; `.ci/run` exports
-HYPOTHESIS_PROFILE=ci, which runs tests/test_reliability.py's full count of invalid inputs)
-and the figures that file prints at the end of the session.
+HYPOTHESIS_PROFILE=ci, which runs tests/reliability's full count of invalid inputs) and the
+figures those tests print at the end of the session.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from hypothesis import settings
 
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import chunk_params, initial_state
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 # Tests that set their own max_examples keep it; the others (the invalid-input tests of
-# test_reliability.py) run 60 examples each by default and 2,600 each under `ci`.
+# tests/reliability/test_bad_input.py) run 60 examples each by default and 2,600 under `ci`.
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("ci", max_examples=2600, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

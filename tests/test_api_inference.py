@@ -14,7 +14,7 @@ from resurgence import posterior as posteriors
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import builtin_evidence
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 from resurgence.workflows.measurement import (
     DATAFRAME,
     BacktestResult,

@@ -13,7 +13,7 @@ import xarray as xr
 import resurgence as rs
 from resurgence import store
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.load import builtin_scenarios
+from resurgence.scenarios.load import builtin_scenarios
 from resurgence.workflows.api import resolve, scenario
 
 SMALL = {"replicas": 60, "months": 40, "chunk_size": 20, "seed": 3}

@@ -15,7 +15,7 @@ import resurgence as rs
 from resurgence import store
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 from resurgence.workflows.check import CheckResult
 from resurgence.workflows.compare import Comparison
 from resurgence.workflows.conditions import ConditionsResult

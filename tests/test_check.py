@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from resurgence.analysis.stylized_check import FAMILY, RELIGIOUS, family_overrides
 from resurgence.cli import app
 from resurgence.engine.compile import compile_model
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 FACTS = (
     "tail exponent of deaths per attack (insurgency)",

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from resurgence.analysis.compare import Arm, paired_difference, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
 from resurgence.cli import app
-from resurgence.scenario import load_policy
+from resurgence.scenarios import load_policy
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from resurgence.analysis.resurgence import Definition
 from resurgence.cli import app
 from resurgence.engine.compile import compile_model
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 WIDE = {"COLUMNS": "250"}
 REGIONAL = """
@@ -48,7 +48,7 @@ def invoke(args: list[str]):
 
 def isk_with(tmp_path: Path, conditions: str, name: str = "custom.toml") -> Path:
     """The flagship scenario with its conditions replaced by `conditions`."""
-    text = (resources.files("resurgence") / "scenario/builtin/isk.toml").read_text("utf-8")
+    text = (resources.files("resurgence") / "scenarios/builtin/isk.toml").read_text("utf-8")
     head, sep, tail = text.partition("\n[conditions.")
     assert sep and "\n[[" not in tail  # the conditions close the file
     path = tmp_path / name

@@ -103,7 +103,7 @@ def test_ensemble_has_named_dimensions(model):
 
 
 def test_policies_change_outcomes_on_common_random_numbers(isk):
-    from resurgence.scenario import load_policy
+    from resurgence.scenarios import load_policy
 
     base = run(compile_model(isk, n_months=40), 200, 3, chunk_size=100)
     cut = compile_model(isk, [load_policy("no_funding", isk)], n_months=40)

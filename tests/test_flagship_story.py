@@ -21,7 +21,7 @@ from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import chunk_bounds, chunk_dataset, simulate_chunk
 from resurgence.months import month_offset
 from resurgence.posterior import choose
-from resurgence.scenario import load_policy
+from resurgence.scenarios import load_policy
 
 SEED = 11
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from resurgence.cli import app
 from resurgence.evidence.columns import COLUMNS
 from resurgence.evidence.mapping import load_mapping, normalise, normalise_admin
-from resurgence.scenario.load import builtin_scenarios, load_scenario
+from resurgence.scenarios.load import builtin_scenarios, load_scenario
 
 WIDE = "250"
 GED_COLUMNS = (  # noqa: SIM905 (the header as a file writes it)

@@ -23,7 +23,7 @@ import pytest
 from resurgence import observe
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import chunk_params, simulate_chunk
-from resurgence.scenario import load_policy, load_scenario
+from resurgence.scenarios import load_policy, load_scenario
 
 REPLICAS = 100
 SEED = 3

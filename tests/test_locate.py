@@ -1,6 +1,6 @@
 """Line numbers of key paths in TOML documents, for error messages."""
 
-from resurgence.scenario.locate import format_loc, key_lines, line_of
+from resurgence.scenarios.locate import format_loc, key_lines, line_of
 
 DOC = '''# comment
 [scenario]

@@ -21,7 +21,7 @@ from resurgence.errors import ResurgenceError
 from resurgence.evidence.columns import COLUMNS
 from resurgence.evidence.load import builtin_evidence, read_evidence, resolve
 from resurgence.months import add_months
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 runner = CliRunner()
 

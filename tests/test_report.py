@@ -24,7 +24,7 @@ from resurgence.cli import app
 from resurgence.report import build_report, write_report
 from resurgence.report.events import EventMark
 from resurgence.report.fans import Fan, fan_chart, fan_panels
-from resurgence.scenario.load import builtin_scenarios
+from resurgence.scenarios.load import builtin_scenarios
 from resurgence.workflows.run import run
 
 ROOT = Path(__file__).resolve().parents[1]

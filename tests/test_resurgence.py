@@ -19,7 +19,7 @@ from resurgence.analysis.resurgence import (
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import run
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 
@@ -150,7 +150,7 @@ def test_the_definition_says_which_channel_it_counts(isk):
 
 
 def test_unknown_resurgence_regions_are_a_scenario_error(tmp_path):
-    text = (resources.files("resurgence") / "scenario/builtin/isk.toml").read_text("utf-8")
+    text = (resources.files("resurgence") / "scenarios/builtin/isk.toml").read_text("utf-8")
     assert text.count('regions = ["Afghanistan"]') == 1
     path = tmp_path / "bad.toml"
     path.write_text(text.replace('regions = ["Afghanistan"]', 'regions = ["Atlantis"]'))

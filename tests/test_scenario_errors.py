@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from resurgence.catalogue import parameter_catalogue
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.months import add_months
-from resurgence.catalogue import parameter_catalogue
-from resurgence.scenario import load_policy, load_scenario
-from resurgence.scenario.load import builtin_scenarios
+from resurgence.scenarios import load_policy, load_scenario
+from resurgence.scenarios.load import builtin_scenarios
 
 ISK_PATH = builtin_scenarios()["isk"]
 SOURCE = ISK_PATH.read_text(encoding="utf-8")

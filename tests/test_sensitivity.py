@@ -21,12 +21,20 @@ import pytest
 from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
+from resurgence.analysis.resurgence import Definition
 from resurgence.analysis.sensitivity import (
     COLUMNS,
+    MORRIS_LEVELS,
+    OUTPUTS,
+    analyse,
     define_problem,
+    engine_evaluator,
     run_sensitivity,
+    sample,
 )
 from resurgence.cli import app
+from resurgence.engine.compile import compile_model
+from resurgence.scenarios import load_scenario
 
 PI = math.pi
 ISHIGAMI_BOUNDS = {name: (-PI, PI) for name in ("x1", "x2", "x3")}
@@ -190,14 +198,55 @@ def check_run(out: Path, method: str, samples: int, replicas: int) -> tuple[pd.D
     return frame, manifest
 
 
+def check_indices(out: Path, frame: pd.DataFrame, manifest: dict) -> tuple:
+    """The indices written are SALib's analysis of the sets and outputs written: the sets are
+    the design the seed gives, and analysing their outputs gives sensitivity.parquet exactly.
+    Returns the problem, design and outputs (per distinct set) read back."""
+    problem = define_problem(manifest["conditions"], manifest["bounds"], manifest["how"])
+    design = sample(problem, manifest["method"], manifest["samples"], manifest["seed"])
+    sets = pd.read_parquet(out / "samples.parquet")
+    for level, index in (
+        ("parameter", design.parameter_index),
+        ("condition", design.condition_index),
+    ):
+        rows = sets[sets["design"] == level].sort_values("row")
+        np.testing.assert_array_equal(rows["set"], index)
+        np.testing.assert_array_equal(rows[list(problem.names)], design.sets[index])
+    first = sets.drop_duplicates("set").sort_values("set")
+    outputs = {name: first[name].to_numpy() for name in OUTPUTS}
+    pd.testing.assert_frame_equal(frame, analyse(problem, design, outputs), check_exact=True)
+    for name in OUTPUTS:  # an output that never varies has no indices to give
+        assert (name in manifest["constant_outputs"]) == (np.ptp(outputs[name]) == 0), name
+    return problem, design, outputs
+
+
 def test_cli_morris_end_to_end(tmp_path):
     out = tmp_path / "morris"
     args = ["isk", "--method", "morris", "--samples", "4", "--replicas", "16"]
     result = invoke([*args, "--workers", "1", "--seed", "9", "--out", str(out)])
     assert result.exit_code == 0, result.stderr
-    _, manifest = check_run(out, "morris", 4, 16)
+    frame, manifest = check_run(out, "morris", 4, 16)
     assert manifest["design_rows"] == 4 * (PARAMETERS + 1) + 4 * (5 + 1)
     assert manifest["resurgence"]["horizon"] == 36
+    problem, design, outputs = check_indices(out, frame, manifest)
+    # Elementary effects are changes of the output over a step of 2/3 of a parameter's
+    # range (4 levels), so a probability's mu* lies in [0, 1.5].
+    step = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+    for output, most in (("probability", 1 / step), ("attacks", np.inf)):
+        mu_star = frame.loc[frame["output"] == output, "mu_star"]
+        assert mu_star.between(0, most).all(), (output, mu_star.max())
+    assert (frame["mu_star_conf"] >= 0).all()
+    # The outputs written are the engine's for those sets, on the run's seed.
+    spec = load_scenario("isk")
+    definition = Definition.from_scenario(spec)
+    written = {k: v for k, v in manifest["resurgence"].items() if k != "text"}
+    assert json.loads(json.dumps(definition.as_dict())) == written
+    model = compile_model(spec, n_months=manifest["months"])
+    evaluate = engine_evaluator(model, problem, replicas=16, seed=9, definition=definition)
+    picks = [0, design.n_sets - 1]
+    again = evaluate(design.sets[picks])
+    for output in OUTPUTS:
+        np.testing.assert_array_equal(again[output], outputs[output][picks], output)
     assert "Conditions ranked by mean absolute elementary effect" in result.stdout
     for condition in CONDITIONS:
         assert condition in result.stdout
@@ -214,6 +263,13 @@ def test_cli_sobol_end_to_end(tmp_path):
     assert manifest["parameter_sets"] == 8 * (PARAMETERS + 5 + 2)
     assert manifest["resurgence"]["horizon"] == 6
     assert manifest["months"] == 35  # 2021-08 to the horizon's end, 2024-06
+    check_indices(out, frame, manifest)
+    for output in OUTPUTS:
+        indices = frame.loc[frame["output"] == output, ["S1", "S1_conf", "ST", "ST_conf"]]
+        if output in manifest["constant_outputs"]:
+            assert indices.isna().all(axis=None), output
+        else:
+            assert np.isfinite(indices.to_numpy()).all(), output
     assert "Conditions ranked by total-order index (ST)" in result.stdout
     # The condition table lists the conditions by decreasing ST of the probability.
     table = frame[(frame["output"] == "probability") & (frame["level"] == "condition")]
@@ -242,7 +298,7 @@ def test_the_module_entry_point_loads_the_command(tmp_path):
 
 
 def scenario_without_conditions(tmp_path: Path) -> Path:
-    text = (resources.files("resurgence") / "scenario/builtin/isk.toml").read_text("utf-8")
+    text = (resources.files("resurgence") / "scenarios/builtin/isk.toml").read_text("utf-8")
     head, sep, tail = text.partition("\n[conditions.")
     assert sep and "\n[[" not in tail  # the conditions close the file
     path = tmp_path / "bare.toml"

@@ -15,7 +15,7 @@ from resurgence.core.state import (
 )
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import initial_state, run
-from resurgence.scenario.schema import Initial
+from resurgence.scenarios.schema import Initial
 
 
 def test_every_state_field_has_its_specification():

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from resurgence.analysis import stylized as st
+from resurgence.catalogue import PROCESSES
+from resurgence.core.state import END_CAUSES
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import chunk_params, initial_state, run
-from resurgence.catalogue import PROCESSES
 from resurgence.processes import ending, operations
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 
 # ------------------------------------------------------------------ estimators

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from resurgence.catalogue import PROCESSES
 from resurgence.engine.run import chunk_params, initial_state
 from resurgence.engine.step import step
 from resurgence.months import month_offset
-from resurgence.catalogue import PROCESSES
 
 
 def _walk(model, n=4, seed=0):

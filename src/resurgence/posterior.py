@@ -3,7 +3,7 @@
 `resurgence calibrate` writes it; `run`, `forecast`, `backtest` and `nowcast` read it
 (`--posterior FILE`) and give each replica one draw, so their ensembles carry the
 uncertainty of the fit. A builtin scenario may ship a posterior calibrated on its evidence
-(`scenario/builtin/posteriors/NAME.parquet`), used by default.
+(`scenarios/builtin/posteriors/NAME.parquet`), used by default.
 
 Each replica's draw comes from its own random stream (the chunk's seed with a fixed spawn
 key), so a run with a posterior reproduces from its seed like any other.
@@ -131,6 +131,6 @@ def choose(scenario: str, given: str | None) -> tuple[Posterior | None, str]:
 
 def builtin_posterior(scenario: str) -> Path | None:
     """The posterior shipped with a builtin scenario, if any."""
-    builtin = resources.files("resurgence.scenario") / "builtin" / "posteriors"
+    builtin = resources.files("resurgence.scenarios") / "builtin" / "posteriors"
     path = Path(str(builtin / f"{scenario}.parquet"))
     return path if path.is_file() else None

@@ -29,7 +29,7 @@ from resurgence.analysis.resurgence import (
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
 from resurgence.posterior import Posterior
-from resurgence.scenario.schema import Policy, Scenario
+from resurgence.scenarios.schema import Policy, Scenario
 
 Z95 = 1.959964
 TRAJECTORIES = {

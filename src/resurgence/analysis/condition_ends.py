@@ -34,7 +34,7 @@ from resurgence.engine.executors import executor
 from resurgence.engine.run import DEFAULT_CHUNK, chunk_bounds, chunk_dataset, simulate_chunk
 from resurgence.errors import ResurgenceError
 from resurgence.posterior import Posterior
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.schema import Scenario
 
 ARGUED = "higher in the group's favour"
 COLUMNS = [

@@ -24,7 +24,7 @@ import pandas as pd
 
 from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.schema import Scenario
 
 COLUMNS = ["parameter", "condition", "low", "high", "default", "favours", "how"]
 

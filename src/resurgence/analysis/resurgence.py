@@ -25,8 +25,8 @@ from resurgence import observe
 from resurgence.core.state import FOCAL
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset, parse_month
-from resurgence.scenario.references import region_choices, select_regions
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.references import region_choices, select_regions
+from resurgence.scenarios.schema import Scenario
 
 MEASURES = ("reported_attacks", "attacks", "members")
 

@@ -73,7 +73,7 @@ from resurgence.analysis.resurgence import Definition
 from resurgence.core import streams
 from resurgence.core.model import Model
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.schema import Scenario
 
 METHODS = ("sobol", "morris")
 LEVELS = ("condition", "parameter")

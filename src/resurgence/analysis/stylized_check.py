@@ -39,7 +39,7 @@ from resurgence.core.state import END_CAUSES
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import run
 from resurgence.processes.operations import excitation_terms
-from resurgence.scenario import load_scenario
+from resurgence.scenarios import load_scenario
 
 FAMILY = (
     "operations.attack_rate",

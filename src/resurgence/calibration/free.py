@@ -8,7 +8,7 @@ import numpy as np
 import scipy.stats as ss
 
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def validate_command(
 
       resurgence validate my_policy.toml --scenario isk
     """
-    from resurgence.scenario import load_policy, load_scenario
+    from resurgence.scenarios import load_policy, load_scenario
 
     failed = False
     for path in files:
@@ -68,7 +68,7 @@ def scenarios_command() -> None:
 
       resurgence scenarios
     """
-    from resurgence.scenario import builtin_scenarios, load_scenario, policy_names
+    from resurgence.scenarios import builtin_scenarios, load_scenario, policy_names
 
     table = Table()
     for col in ("name", "title", "months", "events", "policies"):
@@ -100,7 +100,7 @@ def show_command(
 
       resurgence show isk --parameters
     """
-    from resurgence.scenario import load_scenario
+    from resurgence.scenarios import load_scenario
 
     spec = load_scenario(scenario)
     if parameters:

@@ -17,14 +17,14 @@ from resurgence.core.state import SCENARIO_SCALARS
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset
 from resurgence.posterior import Posterior
-from resurgence.scenario.references import (
+from resurgence.scenarios.references import (
     effective_parameters,
     entities_of,
     hubs_of,
     route_parameter,
     units_of,
 )
-from resurgence.scenario.schema import Event, Policy, Scenario
+from resurgence.scenarios.schema import Event, Policy, Scenario
 
 REGION_TAGS = (
     "mountain",

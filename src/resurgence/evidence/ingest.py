@@ -33,9 +33,9 @@ from resurgence.evidence.mapping import (
     normalise_admin,
 )
 from resurgence.months import month_index, month_text
-from resurgence.scenario.load import load_scenario
-from resurgence.scenario.references import entities_of
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.load import load_scenario
+from resurgence.scenarios.references import entities_of
+from resurgence.scenarios.schema import Scenario
 from resurgence.store import write_atomic, write_text
 
 TOP = 10  # names listed per rule in the report

@@ -24,7 +24,7 @@ from resurgence.errors import ResurgenceError
 from resurgence.evidence.columns import COLUMNS, MEASURES, REQUIRED
 from resurgence.months import month_offset, parse_month
 from resurgence.observe import MEASURES as MODELLED
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.schema import Scenario
 
 BUILTIN = resources.files("resurgence.evidence") / "builtin"
 

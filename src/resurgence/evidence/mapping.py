@@ -19,10 +19,10 @@ from pathlib import Path
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.datasets import DATASETS
 from resurgence.months import month_index
-from resurgence.scenario.load import resolve_scenario_path
-from resurgence.scenario.locate import key_lines, line_of
-from resurgence.scenario.references import entities_of
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.load import resolve_scenario_path
+from resurgence.scenarios.locate import key_lines, line_of
+from resurgence.scenarios.references import entities_of
+from resurgence.scenarios.schema import Scenario
 
 
 def normalise(name: str) -> str:

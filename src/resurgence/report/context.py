@@ -58,7 +58,7 @@ class Context:
 
     run_dir: Path
     manifest: dict
-    spec: object | None  # resurgence.scenario.Scenario
+    spec: object | None  # resurgence.scenarios.Scenario
     events: list[EventMark]
     event_rows: list[tuple[str, str, str, str]]
     notes: list[str]
@@ -114,7 +114,7 @@ def _scenario_in_command(manifest: dict) -> str | None:
 def load_context(run_dir: Path, manifest: dict, source: str | None) -> Context:
     """The context of a run, with the scenario (and the run's policies) loaded from
     `source` or from where the manifest says (see the module's docstring)."""
-    from resurgence.scenario import load_policy, load_scenario
+    from resurgence.scenarios import load_policy, load_scenario
 
     source = (
         source

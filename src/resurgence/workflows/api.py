@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resurgence.posterior import Posterior, choose
-from resurgence.scenario import Scenario, builtin_scenarios, load_scenario
+from resurgence.scenarios import Scenario, builtin_scenarios, load_scenario
 
 if TYPE_CHECKING:
     from resurgence.workflows.run import RunResult
@@ -28,7 +28,7 @@ def scenario(name_or_path: str | Path) -> Scenario:
     with its own values (the posterior was calibrated on the scenario as shipped).
 
     Returns:
-        The validated scenario (`resurgence.scenario.Scenario`).
+        The validated scenario (`resurgence.scenarios.Scenario`).
 
     Example::
 

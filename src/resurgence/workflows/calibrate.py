@@ -27,7 +27,7 @@ from resurgence.engine.run import posterior_draws
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import Row, resolve
 from resurgence.posterior import Posterior
-from resurgence.scenario import Scenario
+from resurgence.scenarios import Scenario
 from resurgence.workflows.api import resolve as resolve_scenario
 from resurgence.workflows.measurement import (
     Evidence,

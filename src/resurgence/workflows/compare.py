@@ -15,7 +15,7 @@ from resurgence.analysis.compare import Arm, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_range
-from resurgence.scenario import Scenario, load_policy, policy_names
+from resurgence.scenarios import Scenario, load_policy, policy_names
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import command_line, definition_of, refuse_unused
 from resurgence.workflows.result import Result

@@ -17,7 +17,7 @@ from resurgence.analysis.condition_ends import condition_ends
 from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model, with_posterior
-from resurgence.scenario import Scenario
+from resurgence.scenarios import Scenario
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import (
     command_line,

@@ -20,7 +20,7 @@ from resurgence.analysis.discover import discover as run_discovery
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import Scenario, load_policy
+from resurgence.scenarios import Scenario, load_policy
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import (
     command_line,

@@ -27,7 +27,7 @@ from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import Resolved, builtin_evidence, read_evidence, resolve
 from resurgence.months import month_offset, parse_month
-from resurgence.scenario import Scenario
+from resurgence.scenarios import Scenario
 from resurgence.workflows import api
 from resurgence.workflows.api import ScenarioArgument
 from resurgence.workflows.prepare import command_line, refuse_unused

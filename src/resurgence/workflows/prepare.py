@@ -10,7 +10,7 @@ import shlex
 from resurgence.analysis.resurgence import Definition
 from resurgence.errors import ResurgenceError
 from resurgence.months import month_offset
-from resurgence.scenario import Scenario
+from resurgence.scenarios import Scenario
 from resurgence.workflows.settings import Settings
 
 DEFINITION_FIELDS = ("measure", "threshold", "consecutive", "start", "horizon", "regions")

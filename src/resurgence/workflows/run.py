@@ -27,7 +27,7 @@ from resurgence.engine import run as engine
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.executors import describe_local, executor
 from resurgence.errors import ResurgenceError
-from resurgence.scenario import Scenario, load_policy
+from resurgence.scenarios import Scenario, load_policy
 from resurgence.workflows.api import ScenarioArgument, resolve
 from resurgence.workflows.result import Result
 from resurgence.workflows.settings import Settings, settings_of
@@ -68,15 +68,8 @@ class RunResult(Result):
             self._model = _model_of(self.manifest)
         return self._model
 
-    def write(self, out: str | Path) -> Path:
-        """Write the run directory `resurgence run` writes: `ensemble.zarr`,
-        `summary.parquet`, then `manifest.json`; the directory is held (locked) while it
-        is written."""
-        out = Path(out)
-        with store.hold_run_dir(out):
-            return super().write(out)
-
     def _write_tables(self, out: Path) -> None:
+        """The tables `resurgence run` writes: `ensemble.zarr` and `summary.parquet`."""
         # Chunked along replica by the run's chunk size, as a streamed run stores it.
         partial = out / store.PARTIAL
         shutil.rmtree(partial, ignore_errors=True)

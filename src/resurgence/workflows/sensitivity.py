@@ -15,7 +15,7 @@ from resurgence import __version__, store
 from resurgence.analysis import sensitivity as sa
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
-from resurgence.scenario import Scenario
+from resurgence.scenarios import Scenario
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import (
     command_line,

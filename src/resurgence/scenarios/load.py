@@ -15,11 +15,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from resurgence.errors import ResurgenceError
-from resurgence.scenario.locate import format_loc, key_lines, line_of
-from resurgence.scenario.references import Problem, _Checker, check_references
-from resurgence.scenario.schema import Policy, PolicyFile, Scenario
+from resurgence.scenarios.locate import format_loc, key_lines, line_of
+from resurgence.scenarios.references import Problem, _Checker, check_references
+from resurgence.scenarios.schema import Policy, PolicyFile, Scenario
 
-BUILTIN = resources.files("resurgence.scenario") / "builtin"
+BUILTIN = resources.files("resurgence.scenarios") / "builtin"
 MAX_BYTES = 5_000_000
 
 

@@ -16,7 +16,7 @@ from resurgence.catalogue import parameter_catalogue
 from resurgence.core.parameters import Parameter
 from resurgence.core.state import EVENT_TARGETS, VARIABLES
 from resurgence.months import month_offset
-from resurgence.scenario.schema import (
+from resurgence.scenarios.schema import (
     MAX_MEMBERS,
     Condition,
     Event,

@@ -1,6 +1,6 @@
 """Scenarios: the TOML language, its validation, and the builtin scenarios."""
 
-from resurgence.scenario.load import builtin_scenarios, load_policy, load_scenario, policy_names
-from resurgence.scenario.schema import Scenario
+from resurgence.scenarios.load import builtin_scenarios, load_policy, load_scenario, policy_names
+from resurgence.scenarios.schema import Scenario
 
 __all__ = ["Scenario", "builtin_scenarios", "load_policy", "load_scenario", "policy_names"]

@@ -73,16 +73,13 @@ class Posterior:
         return pd.DataFrame(rows, columns=["parameter", "mean", "q05", "q50", "q95"])
 
 
-def save(posterior: Posterior, path: Path) -> None:
-    """Write the draws and their weights, with the calibration's metadata, atomically."""
+def write(posterior: Posterior, path: Path) -> None:
+    """Write the draws and their weights, with the calibration's metadata, to `path` (the
+    caller makes it atomic: `store.write_atomic`)."""
     table = pa.Table.from_pandas(posterior.frame(), preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[META_KEY] = json.dumps(posterior.meta).encode()
-    table = table.replace_schema_metadata(meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    pq.write_table(table.replace_schema_metadata(meta), path)
 
 
 def load(path: Path | str) -> Posterior:

@@ -188,15 +188,8 @@ def write_report(
     if path.is_dir():
         path = path / store.REPORT
 
-    def write(tmp: Path) -> None:
-        try:
-            tmp.write_text(report.html, encoding="utf-8")
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            raise
-
     try:
-        store.write_atomic(path, write)
+        store.write_text(path, report.html)
     except OSError as exc:
         raise ResurgenceError(f"{path}: cannot write the report ({exc.strerror})") from None
     return path, report

@@ -51,10 +51,17 @@ BACKTEST_JSON = "backtest.json"  # backtest
 
 def write_atomic(path: Path, writer: Callable[[Path], None]) -> None:
     """Write a file through `writer(temporary_path)`, then rename it to `path`, so a
-    reader never sees a half-written file."""
+    reader never sees a half-written file; a failed write leaves nothing behind."""
     tmp = path.with_name(f".{path.name}.partial")
-    writer(tmp)
-    os.replace(tmp, path)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

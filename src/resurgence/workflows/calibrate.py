@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from resurgence import posterior as posteriors
+from resurgence import store
 from resurgence.calibration.free import FreeParameter, free_parameters
 from resurgence.calibration.simulator import simulate_rows
 from resurgence.calibration.smc import Round
@@ -86,7 +87,8 @@ class CalibrationResult(Result):
         path = Path(out)
         p = self.posterior
         self.posterior = Posterior(p.names, p.values, p.weights, self.manifest, str(path))
-        posteriors.save(self.posterior, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store.write_atomic(path, lambda tmp: posteriors.write(self.posterior, tmp))
         self.out = path
         return path
 

@@ -12,6 +12,8 @@ docs/model.md holds pairs of marker lines; everything between a pair is rewritte
     <!-- /policies:SCENARIO -->
     <!-- conditions:SCENARIO -->            the scenario's conditions of resurgence and the
     <!-- /conditions:SCENARIO -->           parameter space they span
+    <!-- state:State -->                    the state variables, as core/state.py declares
+    <!-- /state:State -->                   them, and the processes that write each
 
 Every process of `resurgence.processes.PROCESSES` and the observation model must have its
 `parameters` markers. Running the script twice gives the same file.
@@ -29,11 +31,17 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from resurgence import observe
 from resurgence.analysis.conditions import condition_space
+from resurgence.analysis.stylized_check import family_overrides
 from resurgence.catalogue import PROCESSES
 from resurgence.core.parameters import Parameter
+from resurgence.core.state import VARIABLES
 from resurgence.engine.compile import compile_model
+from resurgence.engine.run import chunk_params, chunk_streams, initial_state
+from resurgence.engine.step import step
 from resurgence.scenarios import load_policy, load_scenario, policy_names
 from resurgence.scenarios.schema import Event
 
@@ -195,6 +203,89 @@ def conditions(name: str) -> str:
     return "\n".join(parts) + "\n\n" + table(header, rows)
 
 
+def writers() -> dict[str, list[str]]:
+    """What changes each state variable: the scheduled events and the processes seen
+    changing it in the flagship's first 36 months and in the generic family of the
+    stylized check (whose groups end), each step watched, so that a change through a local
+    name counts as well."""
+    found: dict[str, list[str]] = {name: [] for name in VARIABLES}
+    flagship = compile_model(load_scenario("isk"), n_months=36)
+    generic = compile_model(load_scenario("generic"))
+    for model, over in ((flagship, None), (generic, family_overrides(generic, 200, 1))):
+        _watch(model, chunk_params(model, 0, 200, over), found)
+    order = ["events", *(p.name for p in PROCESSES)]
+    return {name: sorted(who, key=order.index) for name, who in found.items()}
+
+
+def _watch(model, params, found: dict[str, list[str]]) -> None:
+    state = initial_state(model, params["operations.attack_rate"].shape[0])
+    event_rng, _, process_rngs = chunk_streams(1, "run", 0)
+    seen: dict[str, np.ndarray] = {}
+    current = ["events"]
+
+    def note() -> None:
+        for name, before in seen.items():
+            after = getattr(state, name)
+            changed = not np.array_equal(before, after, equal_nan=before.dtype.kind == "f")
+            if changed and current[0] not in found[name]:
+                found[name].append(current[0])
+
+    def look(who: str) -> None:
+        seen.update({name: getattr(state, name).copy() for name in VARIABLES})
+        current[0] = who
+
+    saved: dict[int, np.ndarray] = {}
+    for t in range(model.n_months):
+        look("events")
+
+        def before(process: str) -> None:
+            note()
+            look(process)
+
+        step(state, params, t, model, event_rng, process_rngs, saved, before=before)
+        note()
+
+
+def bounds_text(spec) -> str:
+    if spec.bounds is None:
+        return ""
+    low, high = spec.bounds
+    return f"[{number(low)}, {number(high)}]"
+
+
+def state_table(_: str) -> str:
+    """The state variables as `core/state.py` declares them."""
+    who = writers()
+    rows = []
+    for name, spec in VARIABLES.items():
+        dims = ", ".join(("n", *spec.dims))
+        start = (
+            f"scenario `{spec.initial}`" if isinstance(spec.initial, str) else number(spec.initial)
+        )
+        recorded = np.dtype(spec.recorded).name if spec.recorded is not None else ""
+        rows.append(
+            [
+                f"`{name}`",
+                f"({dims}) {np.dtype(spec.dtype).name}",
+                start + (" (reset monthly)" if spec.reset else ""),
+                bounds_text(spec),
+                recorded,
+                spec.doc,
+                ", ".join(who[name]),
+            ]
+        )
+    header = [
+        "variable",
+        "dims, dtype",
+        "initial",
+        "bounds",
+        "recorded as",
+        "meaning",
+        "written by",
+    ]
+    return table(header, rows)
+
+
 def render(text: str) -> str:
     """The document with every marked block regenerated."""
     tables = parameter_tables()
@@ -204,6 +295,7 @@ def render(text: str) -> str:
         "timeline": timeline,
         "policies": policies,
         "conditions": conditions,
+        "state": state_table,
     }
     seen: set[str] = set()
     problems: list[str] = []

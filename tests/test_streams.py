@@ -9,14 +9,18 @@ import pytest
 import zarr
 
 from resurgence.analysis.discover import latin_hypercube
-from resurgence.analysis.forecast import forecast
+from resurgence.analysis.filtering import FilterModel, resample_rng
+from resurgence.analysis.forecast import project
 from resurgence.analysis.nowcast import nowcast
 from resurgence.analysis.resurgence import Definition
+from resurgence.analysis.sensitivity import define_problem, sample
+from resurgence.calibration.simulator import row_values
 from resurgence.catalogue import PROCESSES
 from resurgence.core import streams
 from resurgence.engine.compile import compile_model
-from resurgence.engine.run import run
+from resurgence.engine.run import chunk_params, simulate_chunk
 from resurgence.errors import ResurgenceError
+from resurgence.evidence.load import builtin_evidence, read_evidence, resolve
 from resurgence.workflows.streamed import run_to_store
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "resurgence"
@@ -62,35 +66,44 @@ def test_a_process_stream_follows_its_name_not_its_position():
         streams.spawn_key("chunk", 0)
 
 
-def test_workflows_never_share_a_stream(drawn, isk):
-    model = compile_model(isk, n_months=6)
+def test_each_workflow_draws_only_from_streams_of_its_own_purpose(drawn, isk):
+    """The first element of a stream's key is its purpose, so workflows whose streams all
+    carry their own purpose never share one: a run, the particle filter, a projection,
+    a backtest's resampling, calibration's figures and the sampling designs."""
+    model = compile_model(isk, n_months=18)
     seed = 11
     used = {}
 
-    def take(name):
-        used[name] = set(drawn)
+    def take(purpose):
+        used[purpose] = list(drawn)
         drawn.clear()
 
-    run(model, 40, seed, chunk_size=20)
+    out = simulate_chunk(model, 0, 20, seed, 0)
+    params = chunk_params(model, 0, 20)
     take("run")
+    particles = FilterModel(model, [], seed).start(16)
     nowcast(model, [], 16, seed, months=3)
     take("filter")
-    forecast(model, [], 2, 2, 16, seed)
-    used["forecast"] = set(drawn) - used["filter"]
-    drawn.clear()
+    project(model, particles, 3, 5, seed)
+    take("forecast")
+    resample_rng(seed, "backtest")
+    take("backtest")
+    rows = resolve(read_evidence(builtin_evidence("isk")), isk, model).rows
+    row_values(model, rows, out, params, seed)
+    take("calibration")
     space = pd.DataFrame({"parameter": ["a", "b"], "low": [0.0, 0.0], "high": [1.0, 2.0]})
     latin_hypercube(space, 4, seed)
+    problem = define_problem({"c": ["a", "b"]}, {"a": (0.0, 1.0), "b": (0.0, 2.0)})
+    sample(problem, "morris", 4, seed)
     take("design")
 
-    for name, keys in used.items():
-        assert keys, name
-        assert {k[0] for k in keys} == {streams.PURPOSES[name]}, name
-    names = list(used)
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            assert not used[a] & used[b], (a, b)
-    # Each of a run's two chunks has its own streams: events, observation, one per process.
-    assert len(used["run"]) == 2 * (2 + len(PROCESSES))
+    for purpose, keys in used.items():
+        assert keys, purpose
+        assert {k[0] for k in keys} == {streams.PURPOSES[purpose]}, purpose
+    # A chunk has its own streams: events, observation, one per process (and no posterior
+    # here: the model has none).
+    assert len(set(used["run"])) == 2 + len(PROCESSES)
+    assert len(set(used["calibration"])) > 1  # one per measure and unit, one per row
 
 
 def test_no_module_seeds_a_generator_outside_the_registry():

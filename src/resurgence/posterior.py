@@ -26,7 +26,6 @@ from resurgence.errors import ResurgenceError
 
 WEIGHT = "weight"
 META_KEY = b"resurgence.posterior"
-DRAW_STREAM = 3000  # spawn key of the stream that draws a chunk's parameter sets
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The bounds a value must keep: the schema's own, and those the reference checks
-(scenario/references.py) add, which depend on the rest of the document (a state set by an
+(scenarios/references.py) add, which depend on the rest of the document (a state set by an
 event keeps the bounds core/state.py declares)."""
 
 from __future__ import annotations

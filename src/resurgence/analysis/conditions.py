@@ -12,7 +12,7 @@ is one dimension of the space too, varied as a whole (`how`):
 * `scale`: a regional parameter in the table's `scale`: every region's value in the model
   times the sampled factor, so the scenario's pattern across regions is kept.
 
-The scenario loader has already checked the tables (`scenario/references.py`).
+The scenario loader has already checked the tables (`scenarios/references.py`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from resurgence.analysis.nowcast import nowcast
 from resurgence.analysis.summary import COLUMNS, QUANTILE_COLUMNS, QUANTILES, OnlineSummary
 from resurgence.core import streams
 from resurgence.core.model import Model
+from resurgence.core.state import FOCAL
 from resurgence.evidence.load import Row
 
 
@@ -94,7 +95,7 @@ def forecast(
     summary = OnlineSummary(model.units, model.regions, len(months))
     summary.update(out)
     frames = [summary.frame(months)]
-    focal = model.units[0]
+    focal = model.units[FOCAL]
     for name, values in measure_series(out, p.params, seed).items():
         qs = np.quantile(values.astype(np.float64), QUANTILES, axis=0, method="inverted_cdf")
         frame = pd.DataFrame({"month": months, "variable": name, "actor": focal, "region": "all"})

@@ -35,7 +35,7 @@ from scipy.stats import qmc
 from resurgence.analysis import stylized as st
 from resurgence.core import streams
 from resurgence.core.model import Model
-from resurgence.core.state import END_CAUSES
+from resurgence.core.state import END_CAUSES, FOCAL
 from resurgence.engine.compile import compile_model
 from resurgence.engine.run import run
 from resurgence.processes.operations import excitation_terms
@@ -133,7 +133,7 @@ def single_attack_deaths(ds) -> tuple[np.ndarray, np.ndarray]:
     month."""
     attacks = ds.attacks.sum("attack_type").values
     deaths = ds.deaths.values
-    members = ds.members.isel(actor=0).sum("region").values
+    members = ds.members.isel(actor=FOCAL).sum("region").values
     one = attacks == 1
     size = np.broadcast_to(members[:, :, None], attacks.shape)
     return deaths[one], size[one]
@@ -375,7 +375,7 @@ def _survival_row(ds, scope: str) -> Row:
 
 
 def _size_rows(ds, scope: str) -> list[Row]:
-    members = ds.members.isel(actor=0).sum("region").values.astype(float)
+    members = ds.members.isel(actor=FOCAL).sum("region").values.astype(float)
     attacks = ds.attacks.sum(("region", "attack_type")).values.astype(float)
     alive = members > 0
     months = alive.sum(axis=1)

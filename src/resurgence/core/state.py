@@ -15,7 +15,7 @@ Money is in USD thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -109,6 +109,7 @@ class State:
         "channel",
         doc="share of each channel's flow sent as small transfers",
         initial="fragmentation",
+        bounds=UNIT,
     )
     hub_crackdown: np.ndarray = var(
         "hub",
@@ -261,12 +262,14 @@ class State:
         return self.treasury.shape[0]
 
 
-VARIABLES: dict[str, Variable] = {f.name: f.metadata["var"] for f in fields(State)}
-"""Every state variable's specification, in the order of `State`."""
+def _named(name: str, spec: Variable) -> Variable:
+    """A scenario scalar (`initial` left empty) starts from the scenario's value of its
+    own name."""
+    return replace(spec, initial=name) if spec.initial == "" else spec
 
-for _name, _spec in VARIABLES.items():  # a scenario scalar starts from its own name
-    if _spec.initial == "":
-        object.__setattr__(_spec, "initial", _name)
+
+VARIABLES: dict[str, Variable] = {f.name: _named(f.name, f.metadata["var"]) for f in fields(State)}
+"""Every state variable's specification, in the order of `State`."""
 
 RECORDED: dict[str, Variable] = {n: v for n, v in VARIABLES.items() if v.recorded is not None}
 """The variables the ensemble keeps for every month, in the order of `State`."""

@@ -25,7 +25,7 @@ from resurgence.catalogue import PROCESSES
 from resurgence.core import streams
 from resurgence.core.model import Model
 from resurgence.core.parameters import Params
-from resurgence.core.state import RECORDED, VARIABLES, State, filled
+from resurgence.core.state import FOCAL, RECORDED, VARIABLES, State, filled
 from resurgence.engine.step import step
 from resurgence.engine.workers import exit_with_parent
 
@@ -229,7 +229,7 @@ def descriptions(model: Model) -> dict[str, str]:
 def run_attributes(model: Model, seed: int) -> dict:
     return {
         "scenario": model.name,
-        "focal": model.units[0],
+        "focal": model.units[FOCAL],
         "seed": seed,
         "policies": ",".join(model.policies),
         "scenario_hash": model.scenario_hash,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from resurgence.core.model import Model
-from resurgence.core.state import RECORDED
+from resurgence.core.state import FOCAL, RECORDED
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.columns import COLUMNS, MEASURES, REQUIRED
 from resurgence.months import month_offset, parse_month
@@ -219,7 +219,7 @@ def _area(row, regions: list[str], countries: dict[str, str]):
 
 def _unit(row, model: Model):
     """Attacks and deaths are the focal group's; an estimate may be of another unit."""
-    actor = row.actor or model.units[0]
+    actor = row.actor or model.units[FOCAL]
     if actor not in model.units:
         return None, f"unknown actor {actor!r}"
     unit = model.units.index(actor)

@@ -440,12 +440,6 @@ def type_shares(state, p, model, planned: np.ndarray) -> np.ndarray:
     return model.attack_share[None, :] * funded
 
 
-def funded_share(state, p, model, planned: np.ndarray) -> np.ndarray:
-    """Share of the planned attacks (total per replica) the group can pay for, all types
-    together (see `type_shares`)."""
-    return type_shares(state, p, model, planned).sum(axis=1)
-
-
 PROCESS = Process(
     "operations", "Attacks by type, limited by members, cells and money.", PARAMETERS, step
 )

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from resurgence.catalogue import parameter_catalogue
 from resurgence.core.parameters import Parameter
 from resurgence.core.state import EVENT_TARGETS, VARIABLES
+from resurgence.limits import MAX_MEMBERS
 from resurgence.months import month_offset
 from resurgence.scenarios.schema import (
-    MAX_MEMBERS,
     Condition,
     Event,
     ParameterSetting,

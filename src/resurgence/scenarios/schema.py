@@ -24,7 +24,6 @@ from pydantic import (
 from pydantic import Strict as PydanticStrict
 
 from resurgence.core.state import SCENARIO_SCALARS, VARIABLES
-from resurgence.limits import MAX_MEMBERS
 from resurgence.months import parse_month
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -278,24 +277,28 @@ class Condition(Strict):
         return self
 
 
-def _initial_scalar(name: str):
-    """A scalar of the `[initial]` table as `core/state.py` declares it: bounds, default."""
-    spec = VARIABLES[name]
-    low, high = spec.bounds
-    return (Annotated[Finite, Field(ge=low, le=high)], spec.default)
+def _bounded(name: str, kind=Finite):
+    """A value of state variable `name` within the bounds `core/state.py` declares."""
+    low, high = VARIABLES[name].bounds
+    return Annotated[kind, Field(ge=low, le=high)]
+
+
+def _by_name(name: str):
+    """One value of state variable `name` per region or hub, keyed by its name."""
+    return (dict[str, _bounded(name)], {})
 
 
 Initial = create_model(
     "Initial",
     __base__=Strict,
     __doc__="The scenario's initial state: members by unit and region, the state's scalars "
-    "a scenario may set (`core/state.py`, with their defaults), the share of fragmented "
-    "transfers, capacity by region and crackdown by hub.",
-    members=(dict[str, dict[str, Annotated[int, Exact, Field(ge=0, le=MAX_MEMBERS)]]], ...),
-    **{name: _initial_scalar(name) for name in SCENARIO_SCALARS},
-    fragmentation=(Unit01, 0.0),
-    capacity=(dict[str, Annotated[Finite, Field(ge=0.0, le=10.0)]], {}),
-    hub_crackdown=(dict[str, Unit01], {}),
+    "a scenario may set (with their defaults), the share of fragmented transfers, capacity "
+    "by region and crackdown by hub; every bound and default is `core/state.py`'s.",
+    members=(dict[str, dict[str, _bounded("members", Annotated[int, Exact])]], ...),
+    **{name: (_bounded(name), VARIABLES[name].default) for name in SCENARIO_SCALARS},
+    fragmentation=(_bounded("fragmentation"), 0.0),
+    capacity=_by_name("capacity"),
+    hub_crackdown=_by_name("hub_crackdown"),
 )
 
 

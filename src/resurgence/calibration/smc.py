@@ -100,23 +100,26 @@ def calibrate(
     )
     discrepancy = elfi.Discrepancy(_Distance(rows), simulator, name="distance")
     parallel = _set_client(workers, dask_address)
-    smc = elfi.SMC(discrepancy, batch_size=batch_size, seed=seed, max_parallel_batches=parallel)
-    smc.bar = False  # progress is ours; ELFI sets this only inside its own sample()
-    quantiles = [first_quantile] + [quantile] * (populations - 1)
-    smc.set_objective(samples, quantiles=quantiles)
-    records: list[Round] = []
-    done_sims = 0
-    while not smc.finished:
-        smc.iterate()
-        current = _round(smc, samples, populations, done_sims)
-        if len(records) < current.population - 1:  # a population was completed
-            last = smc._populations[-1]
-            records.append(_completed(last, len(records) + 1, populations, samples))
-            done_sims = sum(r.simulations for r in records)
+    try:
+        smc = elfi.SMC(discrepancy, batch_size=batch_size, seed=seed, max_parallel_batches=parallel)
+        smc.bar = False  # progress is ours; ELFI sets this only inside its own sample()
+        quantiles = [first_quantile] + [quantile] * (populations - 1)
+        smc.set_objective(samples, quantiles=quantiles)
+        records: list[Round] = []
+        done_sims = 0
+        while not smc.finished:
+            smc.iterate()
             current = _round(smc, samples, populations, done_sims)
-        if progress:
-            progress(current)
-    result = smc.extract_result()
+            if len(records) < current.population - 1:  # a population was completed
+                last = smc._populations[-1]
+                records.append(_completed(last, len(records) + 1, populations, samples))
+                done_sims = sum(r.simulations for r in records)
+                current = _round(smc, samples, populations, done_sims)
+            if progress:
+                progress(current)
+        result = smc.extract_result()
+    finally:
+        _release_client()
     last = _completed(result, populations, populations, samples)
     # ELFI's final sample counts the simulations of every population; keep this one's
     earlier = sum(r.simulations for r in records)
@@ -159,6 +162,16 @@ def _round(smc, samples: int, populations: int, done: int) -> Round:
 def _completed(sample, number: int, populations: int, samples: int) -> Round:
     n_sim = int(sample.n_sim)
     return Round(number, populations, float(sample.threshold), n_sim, samples, 0)
+
+
+def _release_client() -> None:
+    """End the pool of processes a calibration started (ELFI keeps its client for the
+    next one), so no worker outlives the calibration."""
+    pool = getattr(elfi.get_client(), "pool", None)
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+    elfi.set_client("native")
 
 
 def _set_client(workers: int, dask_address: str | None) -> int:

@@ -4,6 +4,10 @@ seed. Sizes are the smallest that exercise each workflow, so the file runs in se
 
 from __future__ import annotations
 
+import re
+import tempfile
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +18,7 @@ from resurgence import posterior as posteriors
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import builtin_evidence
+from resurgence.report.page import KINDS
 from resurgence.scenarios import load_scenario
 from resurgence.workflows.measurement import (
     DATAFRAME,
@@ -142,6 +147,20 @@ def test_write_gives_the_files_of_the_command(results, kind, tmp_path):
     assert "manifest.json" in cli_files
     for name in cli_files:
         assert (written / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("kind", ["nowcast", "forecast", "backtest"])
+def test_report_refuses_a_measurement_before_writing_anything(results, kind, tmp_path, monkeypatch):
+    """The HTML report has no page for a measurement: it says which kinds it covers, and
+    neither a temporary directory nor the one given is written for nothing."""
+    result = replace(results[kind], out=None)  # kept in memory (another test writes it)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where report() would write
+    covered = re.escape(f"covers the results of {', '.join(KINDS)}, not of {kind}")
+    with pytest.raises(ResurgenceError, match=covered):
+        result.report()
+    with pytest.raises(ResurgenceError, match=covered):
+        result.report(tmp_path / "out")
+    assert list(tmp_path.iterdir()) == [] and result.out is None
 
 
 def test_calibrate_writes_the_posterior_file_of_the_command(calibration, tmp_path):

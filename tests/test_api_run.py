@@ -1,17 +1,21 @@
 """`rs.run`, `scenario` and `rs.read_run`: a run held in memory and the same run
 streamed to a directory are identical, a written result is the directory `resurgence run`
-writes, and a loaded scenario runs as its name does."""
+writes, its manifest names the command that makes it again, and a loaded scenario runs as
+its name does."""
 
 from __future__ import annotations
 
 import copy
+import shlex
 
 import pandas as pd
 import pytest
 import xarray as xr
+from typer.testing import CliRunner
 
 import resurgence as rs
 from resurgence import store
+from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.scenarios.load import builtin_scenarios
 from resurgence.workflows.api import resolve, scenario
@@ -113,3 +117,40 @@ def test_a_definition_the_run_cannot_measure_fails_before_any_directory(tmp_path
     with pytest.raises(ResurgenceError, match="outside the run's months"):
         rs.run("isk", replicas=10, months=12, out=tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_kept_in_memory_is_reported_from_the_directory_it_writes(in_memory, tmp_path):
+    result = copy.copy(in_memory)  # the fixture stays a result without a directory
+    page = result.report(tmp_path / "reported")
+    assert page == tmp_path / "reported" / store.REPORT and page.is_file()
+    assert result.out == tmp_path / "reported"
+
+
+def test_the_definition_is_read_as_every_workflow_reads_it():
+    one = rs.run("isk", replicas=10, months=30, seed=1, definition={"regions": "kabul"})
+    assert one.probability.definition.regions == ("kabul",)
+    listed = rs.run("isk", replicas=10, months=30, seed=1, definition={"regions": ["kabul"]})
+    assert one.probability == listed.probability
+    with pytest.raises(TypeError, match=r"unknown resurgence field\(s\): treshold"):
+        rs.run("isk", replicas=10, months=30, definition={"treshold": 3})
+
+
+def test_the_manifest_names_the_command_that_makes_the_same_run(tmp_path):
+    result = rs.run(
+        "isk",
+        replicas=20,
+        months=30,
+        seed=4,
+        chunk_size=10,
+        policies=["no_funding"],
+        posterior="none",
+        definition={"threshold": 5, "regions": ["kabul", "kunar"]},
+    )
+    command = shlex.split(result.manifest["command"])
+    assert command[:3] == ["resurgence", "run", "isk"]
+    made = CliRunner().invoke(app, [*command[1:], "--out", str(tmp_path / "cli")])
+    assert made.exit_code == 0, made.output
+    again = rs.read_run(tmp_path / "cli")
+    assert again.probability == result.probability
+    assert again.manifest["policies"] == ["no_funding"] and again.manifest["posterior"] is None
+    pd.testing.assert_frame_equal(again.summary, result.summary, check_exact=True)

@@ -6,6 +6,8 @@ each one to seconds."""
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 
 import pandas as pd
 import pytest
@@ -15,6 +17,7 @@ import resurgence as rs
 from resurgence import store
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
+from resurgence.report.page import KINDS
 from resurgence.scenarios import load_scenario
 from resurgence.workflows.check import CheckResult
 from resurgence.workflows.compare import Comparison
@@ -175,11 +178,17 @@ def test_discover_returns_its_boxes_and_writes_what_the_command_writes(tmp_path)
     same_manifest_keys(api_dir, cli_dir)
 
 
-def test_conditions_returns_its_table_and_writes_what_the_command_writes(tmp_path):
+def test_conditions_returns_its_table_and_writes_what_the_command_writes(tmp_path, monkeypatch):
     result = rs.conditions("isk", replicas=2, seed=6, workers=1, definition=SHORT)
     assert isinstance(result, ConditionsResult)
     assert set(result.table["verdict"]) <= {"agrees", "opposite", "unclear"}
     assert list(result.table["condition"]) == list(dict.fromkeys(result.space["condition"]))
+    # The report has no page for it: refused before a temporary directory is written.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    covered = f"covers the results of {', '.join(KINDS)}, not of conditions"
+    with pytest.raises(ResurgenceError, match=re.escape(covered)):
+        result.report()
+    assert list(tmp_path.iterdir()) == [] and result.out is None
 
     api_dir = result.write(tmp_path / "api")
     cli("conditions", "isk", "-n", "2", "-s", "6", "--out", str(tmp_path / "cli"), *SHORT_OPTIONS)

@@ -226,13 +226,13 @@ def test_run_with_unknown_policy_exits_2(tmp_path, private_catalog):
 def test_run_with_from_outside_the_run_exits_2(tmp_path):
     out = tmp_path / "from_run"
     args = ["run", "isk", "-n", "10", "--months", "30", "--seed", "1", "--workers", "1"]
-    result = invoke([*args, "--from", "2019-01", "--out", str(out)])
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert "error:" in result.stderr
-    assert "2019-01" in result.stderr
-    assert "outside the run" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not (out / "manifest.json").exists()
+    for start, says in (("2019-01", "before the scenario's start"), ("2024-06", "outside")):
+        result = invoke([*args, "--from", start, "--out", str(out)])
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        assert "error:" in result.stderr
+        assert start in result.stderr and says in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (out / "manifest.json").exists()
 
 
 def test_run_regions_option(tmp_path):

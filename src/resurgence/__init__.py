@@ -9,8 +9,9 @@ The Python API (`import resurgence as rs`)::
     result.write("runs/isk"); result.report()
 
 Every workflow of the command line is a function here and returns a result object with
-its data as pandas or xarray, `.write(dir)` and `.report()`. Names are imported on first
-use, so `import resurgence` (and the command line's start) stays fast.
+its data as pandas or xarray and `.write(dir)`; the results of run, compare, sensitivity
+and discover also have `.report()` (the HTML report). Names are imported on first use, so
+`import resurgence` (and the command line's start) stays fast.
 """
 
 from importlib import import_module

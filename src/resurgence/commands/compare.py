@@ -73,30 +73,35 @@ def compare_command(
 
       resurgence compare isk -p reconciliation_deals+salafi_integration --replicas 5000
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.compare import compare
     from resurgence.workflows.settings import Settings
 
-    with staged() as bar:
-        settings = Settings(
-            replicas=replicas,
-            seed=seed,
-            months=months,
-            policies=tuple(policy),
-            definition=definition_overrides(
-                measure, threshold, consecutive, start, horizon, regions
-            ),
-            posterior=posterior,
-            workers=workers,
-            chunk_size=chunk_size,
-            progress=bar.advance,
-        )
-        result = compare(scenario, settings, on_stage=bar.stage, command=typed_command("compare"))
-    result.write(out or default_out(scenario, "compare"))
-    print_compare(result)
-    if report:
-        from resurgence.commands.report import write_and_say
+    out = out or default_out(scenario, "compare")
+    with hold_run_dir(out):  # from before the work until its report is written
+        with staged() as bar:
+            settings = Settings(
+                replicas=replicas,
+                seed=seed,
+                months=months,
+                policies=tuple(policy),
+                definition=definition_overrides(
+                    measure, threshold, consecutive, start, horizon, regions
+                ),
+                posterior=posterior,
+                workers=workers,
+                chunk_size=chunk_size,
+                progress=bar.advance,
+            )
+            result = compare(
+                scenario, settings, on_stage=bar.stage, command=typed_command("compare")
+            )
+        result.write(out)
+        print_compare(result)
+        if report:
+            from resurgence.commands.report import write_and_say
 
-        write_and_say(result.out, scenario=scenario)
+            write_and_say(result.out, scenario=scenario)
 
 
 def print_compare(result) -> None:

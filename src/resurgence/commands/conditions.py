@@ -66,25 +66,28 @@ def conditions_command(
 
       resurgence conditions isk --threshold 10 --regions Afghanistan,khyber_pakhtunkhwa
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.conditions import conditions
     from resurgence.workflows.settings import Settings
 
-    with staged("replicas") as bar:
-        settings = Settings(
-            replicas=replicas,
-            seed=seed,
-            definition=definition_overrides(
-                measure, threshold, consecutive, start, horizon, regions
-            ),
-            posterior=posterior,
-            workers=workers,
-            progress=bar.advance,
-        )
-        result = conditions(
-            scenario, settings, on_stage=bar.stage, command=typed_command("conditions")
-        )
-    result.write(out or default_out(scenario, "conditions"))
-    print_conditions(result)
+    out = out or default_out(scenario, "conditions")
+    with hold_run_dir(out):  # from before the work, so a directory in use stops at once
+        with staged("replicas") as bar:
+            settings = Settings(
+                replicas=replicas,
+                seed=seed,
+                definition=definition_overrides(
+                    measure, threshold, consecutive, start, horizon, regions
+                ),
+                posterior=posterior,
+                workers=workers,
+                progress=bar.advance,
+            )
+            result = conditions(
+                scenario, settings, on_stage=bar.stage, command=typed_command("conditions")
+            )
+        result.write(out)
+        print_conditions(result)
 
 
 def print_conditions(result) -> None:

@@ -120,34 +120,37 @@ def discover_command(
 
       resurgence discover isk --threshold 25 --horizon 24 --policy reconciliation_deals
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.discover import discover
     from resurgence.workflows.settings import Settings
 
-    with staged("parameter sets") as bar:
-        settings = Settings(
-            replicas=replicas,
-            seed=seed,
-            policies=tuple(policy),
-            definition=definition_overrides(
-                measure, threshold, consecutive, start, horizon, regions
-            ),
-            workers=workers,
-            dask_address=dask,
-            dask_local=dask_local,
-            progress=bar.advance,
-        )
-        result = discover(
-            scenario,
-            settings,
-            samples=samples,
-            likely=likely,
-            density=density,
-            boxes=boxes,
-            on_stage=bar.stage,
-            command=typed_command("discover"),
-        )
-    result.write(out or default_out(scenario, "discover"))
-    print_discover(result)
+    out = out or default_out(scenario, "discover")
+    with hold_run_dir(out):  # from before the work, so a directory in use stops at once
+        with staged("parameter sets") as bar:
+            settings = Settings(
+                replicas=replicas,
+                seed=seed,
+                policies=tuple(policy),
+                definition=definition_overrides(
+                    measure, threshold, consecutive, start, horizon, regions
+                ),
+                workers=workers,
+                dask_address=dask,
+                dask_local=dask_local,
+                progress=bar.advance,
+            )
+            result = discover(
+                scenario,
+                settings,
+                samples=samples,
+                likely=likely,
+                density=density,
+                boxes=boxes,
+                on_stage=bar.stage,
+                command=typed_command("discover"),
+            )
+        result.write(out)
+        print_discover(result)
 
 
 def _tradeoff_steps(traj: pd.DataFrame) -> list[int]:

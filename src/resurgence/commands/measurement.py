@@ -46,25 +46,28 @@ def nowcast_command(
 
       resurgence nowcast isk --evidence isk_ged.csv --until 2023-06 --particles 10000
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.measurement import UnusableEvidence, nowcast
     from resurgence.workflows.settings import Settings
 
-    try:
-        with staged("months") as bar:
-            result = nowcast(
-                scenario,
-                Settings(seed=seed, posterior=posterior, progress=bar.advance),
-                evidence=evidence,
-                until=until,
-                particles=particles,
-                on_stage=bar.stage,
-                command=typed_command("nowcast"),
-            )
-    except UnusableEvidence as exc:
-        print_skipped(exc.skipped)
-        raise
-    result.write(out or default_out(scenario, "nowcast"))
-    print_nowcast(result)
+    out = out or default_out(scenario, "nowcast")
+    with hold_run_dir(out):  # from before the work, so a directory in use stops at once
+        try:
+            with staged("months") as bar:
+                result = nowcast(
+                    scenario,
+                    Settings(seed=seed, posterior=posterior, progress=bar.advance),
+                    evidence=evidence,
+                    until=until,
+                    particles=particles,
+                    on_stage=bar.stage,
+                    command=typed_command("nowcast"),
+                )
+        except UnusableEvidence as exc:
+            print_skipped(exc.skipped)
+            raise
+        result.write(out)
+        print_nowcast(result)
 
 
 def print_nowcast(result) -> None:
@@ -155,21 +158,24 @@ def forecast_command(
 
       resurgence forecast isk --posterior posterior-isk.parquet --from 2022-06 --months 12
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.measurement import forecast
     from resurgence.workflows.settings import Settings
 
-    with staged("months") as bar:
-        result = forecast(
-            scenario,
-            Settings(seed=seed, months=months, posterior=posterior, progress=bar.advance),
-            origin=origin,
-            evidence=evidence,
-            particles=particles,
-            on_stage=bar.stage,
-            command=typed_command("forecast"),
-        )
-    result.write(out or default_out(scenario, "forecast"))
-    print_forecast(result)
+    out = out or default_out(scenario, "forecast")
+    with hold_run_dir(out):  # from before the work, so a directory in use stops at once
+        with staged("months") as bar:
+            result = forecast(
+                scenario,
+                Settings(seed=seed, months=months, posterior=posterior, progress=bar.advance),
+                origin=origin,
+                evidence=evidence,
+                particles=particles,
+                on_stage=bar.stage,
+                command=typed_command("forecast"),
+            )
+        result.write(out)
+        print_forecast(result)
 
 
 def print_forecast(result) -> None:
@@ -234,23 +240,26 @@ def backtest_command(
 
       resurgence backtest my.toml -e monthly.csv --posterior post.parquet --train-until 2022-06
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.measurement import backtest
     from resurgence.workflows.settings import Settings
 
-    with staged("months") as bar:
-        result = backtest(
-            scenario,
-            Settings(seed=seed, posterior=posterior, progress=bar.advance),
-            train_until=train_until,
-            horizon=horizon,
-            step=step,
-            evidence=evidence,
-            particles=particles,
-            on_stage=bar.stage,
-            command=typed_command("backtest"),
-        )
-    result.write(out or default_out(scenario, "backtest"))
-    print_backtest(result)
+    out = out or default_out(scenario, "backtest")
+    with hold_run_dir(out):  # from before the work, so a directory in use stops at once
+        with staged("months") as bar:
+            result = backtest(
+                scenario,
+                Settings(seed=seed, posterior=posterior, progress=bar.advance),
+                train_until=train_until,
+                horizon=horizon,
+                step=step,
+                evidence=evidence,
+                particles=particles,
+                on_stage=bar.stage,
+                command=typed_command("backtest"),
+            )
+        result.write(out)
+        print_backtest(result)
 
 
 def print_backtest(result) -> None:

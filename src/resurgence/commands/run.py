@@ -5,13 +5,18 @@ Thin: parses, calls `resurgence.workflows.run`, prints.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from resurgence.commands.common import console, default_out, figure, handles_errors
+from resurgence.commands.common import (
+    console,
+    default_out,
+    figure,
+    handles_errors,
+    typed_command,
+)
 from resurgence.commands.evidence_options import say_parameters
 from resurgence.commands.options import (
     DEFAULT_WORKERS,
@@ -90,36 +95,38 @@ def run_command(
       resurgence run isk --replicas 1000000 --dask tcp://scheduler:8786 --out /shared/runs/big
     """
     from resurgence.commands.report import write_and_say
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.run import run
 
     if out is None:
         if resume:
             raise ResurgenceError("--resume needs --out: the directory of the interrupted run")
         out = default_out(scenario)
-    with advancing("simulating", replicas, "replicas") as advance:
-        result = run(
-            scenario,
-            replicas=replicas,
-            seed=seed,
-            out=out,
-            months=months,
-            policies=list(policy),
-            workers=workers,
-            chunk_size=chunk_size,
-            catalog=catalog,
-            definition=definition_overrides(
-                measure, threshold, consecutive, start, horizon, regions
-            ),
-            progress=advance,
-            command="resurgence " + " ".join(sys.argv[1:]),
-            resume=resume,
-            dask_address=dask,
-            dask_local=dask_local,
-            posterior=posterior,
-        )
-    print_run(result)
-    if report:
-        write_and_say(out, scenario=scenario)
+    with hold_run_dir(out):  # from before the work until its report is written
+        with advancing("simulating", replicas, "replicas") as advance:
+            result = run(
+                scenario,
+                replicas=replicas,
+                seed=seed,
+                out=out,
+                months=months,
+                policies=list(policy),
+                workers=workers,
+                chunk_size=chunk_size,
+                catalog=catalog,
+                definition=definition_overrides(
+                    measure, threshold, consecutive, start, horizon, regions
+                ),
+                progress=advance,
+                command=typed_command("run"),
+                resume=resume,
+                dask_address=dask,
+                dask_local=dask_local,
+                posterior=posterior,
+            )
+        print_run(result)
+        if report:
+            write_and_say(out, scenario=scenario)
 
 
 def print_run(result) -> None:

@@ -85,35 +85,38 @@ def sensitivity_command(
 
       resurgence sensitivity isk --method morris --samples 20 --horizon 24 --out runs/isk-sa
     """
+    from resurgence.store import hold_run_dir
     from resurgence.workflows.sensitivity import sensitivity
     from resurgence.workflows.settings import Settings
 
-    with staged("parameter sets") as bar:
-        settings = Settings(
-            replicas=replicas,
-            seed=seed,
-            definition=definition_overrides(
-                measure, threshold, consecutive, start, horizon, regions
-            ),
-            workers=workers,
-            dask_address=dask,
-            dask_local=dask_local,
-            progress=bar.advance,
-        )
-        result = sensitivity(
-            scenario,
-            settings,
-            method=method,
-            samples=samples,
-            on_stage=bar.stage,
-            command=typed_command("sensitivity"),
-        )
-    result.write(out or default_out(scenario, "sensitivity"))
-    print_sensitivity(result)
-    if report:
-        from resurgence.commands.report import write_and_say
+    out = out or default_out(scenario, "sensitivity")
+    with hold_run_dir(out):  # from before the work until its report is written
+        with staged("parameter sets") as bar:
+            settings = Settings(
+                replicas=replicas,
+                seed=seed,
+                definition=definition_overrides(
+                    measure, threshold, consecutive, start, horizon, regions
+                ),
+                workers=workers,
+                dask_address=dask,
+                dask_local=dask_local,
+                progress=bar.advance,
+            )
+            result = sensitivity(
+                scenario,
+                settings,
+                method=method,
+                samples=samples,
+                on_stage=bar.stage,
+                command=typed_command("sensitivity"),
+            )
+        result.write(out)
+        print_sensitivity(result)
+        if report:
+            from resurgence.commands.report import write_and_say
 
-        write_and_say(result.out, scenario=scenario)
+            write_and_say(result.out, scenario=scenario)
 
 
 def _ci(value: float, half: float) -> str:

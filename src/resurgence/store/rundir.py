@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -104,6 +104,11 @@ def prepare_run_dir(out: Path) -> None:
     (out / MANIFEST).unlink(missing_ok=True)
 
 
+_HELD: set[Path] = set()  # the run directories this process holds, resolved
+# A forked worker is another process: it holds nothing of its own, whatever its parent held.
+os.register_at_fork(after_in_child=_HELD.clear)
+
+
 @contextmanager
 def hold_run_dir(out: Path) -> Iterator[None]:
     """Hold the run directory `out` (created if needed) for this process while the block
@@ -111,16 +116,33 @@ def hold_run_dir(out: Path) -> Iterator[None]:
 
     The lock (`flock` on `LOCK`) is the operating system's: it ends with the process
     however the process ends, so a killed run never leaves a directory locked. Worker
-    processes forked while it is held share it until they end."""
+    processes forked while it is held share it until they end.
+
+    Holding is re-entrant, so a command can hold its directory from before its work to
+    after its report while the workflow it calls holds it again to write: a hold of a
+    directory this process already holds (the same resolved path) just proceeds, and the
+    outermost releases it. A directory the outermost hold created and that is still empty
+    when it ends (the work failed before writing) is removed, so a failed command leaves
+    no directory behind."""
+    created = not out.exists()
     _make_dir(out)
+    key = out.resolve()
+    if key in _HELD:
+        yield
+        return
     path = out / LOCK
     fd = _lock(out, path)
+    _HELD.add(key)
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())  # for the message of the next one to try
     try:
         yield
     finally:
+        _HELD.discard(key)
         path.unlink(missing_ok=True)  # while still locked, so no one locks a removed file
+        if created:
+            with suppress(OSError):  # not empty: the work wrote into it
+                out.rmdir()
         os.close(fd)
 
 
@@ -129,6 +151,9 @@ def _lock(out: Path, path: Path) -> int:
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # its last holder had created it, and removed it empty
+            _make_dir(out)
+            continue
         except OSError as exc:
             raise ResurgenceError(f"{out}: cannot create {LOCK} ({exc.strerror})") from None
         try:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from resurgence import __version__, store
+from resurgence import store
 from resurgence.analysis import stylized_check
 from resurgence.errors import ResurgenceError
 from resurgence.workflows.prepare import command_line, refuse_unused
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header
 from resurgence.workflows.settings import Settings, settings_of
 
 SEED = 1  # the seed of the documented table (docs/validation.md)
@@ -124,12 +123,7 @@ def check(
         "check", "", replicas=settings.replicas, seed=settings.seed, sample=sample
     )
     verdicts = [r.verdict for r in found.rows]
-    manifest = {
-        "kind": "check",
-        "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "command": command,
+    manifest = manifest_header("check", command) | {
         "settings": found.settings,
         "results": {
             "pass": verdicts.count("pass"),

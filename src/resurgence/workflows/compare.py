@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from resurgence import __version__, store
+from resurgence import store
 from resurgence.analysis.compare import Arm, run_arm, summarise_arms
 from resurgence.analysis.resurgence import Definition
 from resurgence.errors import ResurgenceError
@@ -18,7 +17,7 @@ from resurgence.months import month_range
 from resurgence.scenarios import Scenario, load_policy, policy_names
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import command_line, definition_of, refuse_unused
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
 
@@ -58,10 +57,9 @@ class Comparison(Result):
         return frame[["arm", "outcome", "diff", "diff_low", "diff_high"]].reset_index(drop=True)
 
     def _write_tables(self, out: Path) -> None:
-        started = time.perf_counter()
-        store.write_parquet(out / store.ARMS, self.arms)
-        store.write_parquet(out / store.TRAJECTORIES, self.trajectories)
-        self.manifest["timings"]["total_s"] = round(self.seconds + time.perf_counter() - started, 3)
+        with timing_write(self.manifest, self.seconds):
+            store.write_parquet(out / store.ARMS, self.arms)
+            store.write_parquet(out / store.TRAJECTORIES, self.trajectories)
 
 
 def arms_of(spec: Scenario, names: list[str]) -> list[Arm]:
@@ -143,11 +141,18 @@ def compare(
         )
     months = month_range(spec.scenario.start, outcomes[0].series["members"].shape[1])
     summary = summarise_arms(outcomes, months)
-    manifest = {
-        "complete": True,
-        "kind": "compare",
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
+    command = command or command_line(
+        "compare",
+        argument.source or spec.scenario.name,
+        policy=list(settings.policies),
+        replicas=settings.replicas,
+        months=settings.months,
+        seed=settings.seed,
+        chunk_size=settings.chunk_size,
+        posterior=settings.posterior,
+        **settings.definition,
+    )
+    manifest = manifest_header("compare", command) | {
         "scenario": spec.scenario.name,
         "arms": [{"name": a.name, "policies": [p.name for p in a.policies]} for a in arms],
         "seed": settings.seed,
@@ -156,18 +161,6 @@ def compare(
         "replicas": settings.replicas,
         "months": len(months),
         "chunk_size": settings.chunk_size,
-        "command": command
-        or command_line(
-            "compare",
-            argument.source or spec.scenario.name,
-            policy=list(settings.policies),
-            replicas=settings.replicas,
-            months=settings.months,
-            seed=settings.seed,
-            chunk_size=settings.chunk_size,
-            posterior=settings.posterior,
-            **settings.definition,
-        ),
         "resurgence": {"definition": definition.as_dict(), "text": definition.describe()},
         "results": summary.arms.to_dict(orient="records"),
         "timings": {"total_s": round(time.perf_counter() - started, 3)},

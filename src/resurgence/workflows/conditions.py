@@ -7,12 +7,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from resurgence import __version__, store
+from resurgence import store
 from resurgence.analysis.condition_ends import condition_ends
 from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.resurgence import Definition
@@ -25,7 +24,7 @@ from resurgence.workflows.prepare import (
     months_to_horizon,
     refuse_unused,
 )
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
 
@@ -48,11 +47,10 @@ class ConditionsResult(Result):
     seconds: float = field(default=0.0, kw_only=True, repr=False)
 
     def _write_tables(self, out: Path) -> None:
-        started = time.perf_counter()
-        store.write_text(out / store.CONDITIONS_CSV, self.table.to_csv(index=False))
-        records = self.table.to_dict(orient="records")
-        store.write_text(out / store.CONDITIONS_JSON, json.dumps(records, indent=2))
-        self.manifest["timings"]["total_s"] = round(self.seconds + time.perf_counter() - started, 3)
+        with timing_write(self.manifest, self.seconds):
+            store.write_text(out / store.CONDITIONS_CSV, self.table.to_csv(index=False))
+            records = self.table.to_dict(orient="records")
+            store.write_text(out / store.CONDITIONS_JSON, json.dumps(records, indent=2))
 
 
 def conditions(
@@ -110,23 +108,15 @@ def conditions(
         workers=settings.workers,
         progress=settings.progress,
     )
-    manifest = {
-        "kind": "conditions",
-        "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "command": command
-        or command_line(
-            "conditions",
-            argument.source or spec.scenario.name,
-            replicas=settings.replicas,
-            seed=settings.seed,
-            posterior=settings.posterior,
-            **settings.definition,
-        ),
-        "scenario": model.name,
-        "title": model.title,
-        "scenario_hash": model.scenario_hash,
+    command = command or command_line(
+        "conditions",
+        argument.source or spec.scenario.name,
+        replicas=settings.replicas,
+        seed=settings.seed,
+        posterior=settings.posterior,
+        **settings.definition,
+    )
+    manifest = manifest_header("conditions", command, model) | {
         "seed": settings.seed,
         "replicas": settings.replicas,
         "months": model.n_months,

@@ -6,14 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from resurgence import __version__, store
+from resurgence import store
 from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.discover import DiscoveryRun, empty_boxes, empty_trajectory
 from resurgence.analysis.discover import discover as run_discovery
@@ -28,7 +27,7 @@ from resurgence.workflows.prepare import (
     months_to_horizon,
     refuse_unused,
 )
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
 REPLICAS = 8  # replicas per parameter set unless the settings say otherwise
@@ -56,15 +55,10 @@ class DiscoveryResult(Result):
     seconds: float = field(default=0.0, kw_only=True, repr=False)
 
     def _write_tables(self, out: Path) -> None:
-        started = time.perf_counter()
-        store.write_parquet(out / store.SAMPLES, self.samples)
-        store.write_parquet(out / store.BOXES, self.boxes)
-        store.write_parquet(out / store.TRAJECTORY, self.trajectory)
-        write_s = time.perf_counter() - started
-        timings = self.manifest["timings"]
-        timings.pop("total_s", None)
-        timings["write_s"] = round(write_s, 3)
-        timings["total_s"] = round(self.seconds + write_s, 3)
+        with timing_write(self.manifest, self.seconds):
+            store.write_parquet(out / store.SAMPLES, self.samples)
+            store.write_parquet(out / store.BOXES, self.boxes)
+            store.write_parquet(out / store.TRAJECTORY, self.trajectory)
 
 
 def discover(
@@ -136,28 +130,20 @@ def discover(
         on_prim=None if on_stage is None else lambda: on_stage(PRIM_STAGE, None),
     )
     found = analysis.discovery
-    manifest = {
-        "kind": "discover",
-        "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "scenario": model.name,
-        "title": model.title,
-        "scenario_hash": model.scenario_hash,
+    command = command or command_line(
+        "discover",
+        argument.source or spec.scenario.name,
+        samples=samples,
+        replicas=settings.replicas,
+        likely=likely,
+        density=density,
+        boxes=boxes,
+        seed=settings.seed,
+        policy=list(settings.policies),
+        **settings.definition,
+    )
+    manifest = manifest_header("discover", command, model) | {
         "policies": model.policies,
-        "command": command
-        or command_line(
-            "discover",
-            argument.source or spec.scenario.name,
-            samples=samples,
-            replicas=settings.replicas,
-            likely=likely,
-            density=density,
-            boxes=boxes,
-            seed=settings.seed,
-            policy=list(settings.policies),
-            **settings.definition,
-        ),
         "seed": settings.seed,
         "budget": {
             "samples": samples,

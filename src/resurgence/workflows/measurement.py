@@ -31,7 +31,7 @@ from resurgence.scenarios import Scenario
 from resurgence.workflows import api
 from resurgence.workflows.api import ScenarioArgument
 from resurgence.workflows.prepare import command_line, refuse_unused
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header
 from resurgence.workflows.settings import Settings, settings_of
 
 Evidence = str | Path | pd.DataFrame | None
@@ -290,9 +290,16 @@ def nowcast(
         model, resolved.rows, particles, settings.seed, months=last + 1, progress=settings.progress
     )
     months = pd.Index(model.months[: last + 1], name="month")
-    manifest = {
-        "complete": True,
-        "kind": "nowcast",
+    command = command or command_line(
+        "nowcast",
+        reading.scenario_source,
+        evidence=_named(evidence),
+        until=until,
+        posterior=settings.posterior,
+        particles=particles,
+        seed=settings.seed,
+    )
+    manifest = manifest_header("nowcast", command, dated=False) | {
         "scenario": model.name,
         "start": model.start,
         "until": model.months[last],
@@ -300,16 +307,6 @@ def nowcast(
         "parameters": reading.parameters,
         "particles": particles,
         "seed": settings.seed,
-        "command": command
-        or command_line(
-            "nowcast",
-            reading.scenario_source,
-            evidence=_named(evidence),
-            until=until,
-            posterior=settings.posterior,
-            particles=particles,
-            seed=settings.seed,
-        ),
     }
     return NowcastResult(
         manifest,
@@ -370,9 +367,17 @@ def forecast(
     summary = project(
         model, resolved.rows, at, months, particles, settings.seed, progress=settings.progress
     )
-    manifest = {
-        "complete": True,
-        "kind": "forecast",
+    command = command or command_line(
+        "forecast",
+        reading.scenario_source,
+        **{"from": origin},
+        months=months,
+        evidence=_named(evidence),
+        posterior=settings.posterior,
+        particles=particles,
+        seed=settings.seed,
+    )
+    manifest = manifest_header("forecast", command, dated=False) | {
         "scenario": model.name,
         "origin": origin,
         "months": months,
@@ -380,17 +385,6 @@ def forecast(
         "parameters": reading.parameters,
         "particles": particles,
         "seed": settings.seed,
-        "command": command
-        or command_line(
-            "forecast",
-            reading.scenario_source,
-            **{"from": origin},
-            months=months,
-            evidence=_named(evidence),
-            posterior=settings.posterior,
-            particles=particles,
-            seed=settings.seed,
-        ),
     }
     return ForecastResult(manifest, summary, model.units[0], len(resolved.rows), resolved.skipped)
 
@@ -462,9 +456,18 @@ def backtest(
             "no target could be scored: no single-figure count row starts after an origin "
             "and ends within the horizon with an earlier figure of its measure and area"
         )
-    manifest = {
-        "complete": True,
-        "kind": "backtest",
+    command = command or command_line(
+        "backtest",
+        reading.scenario_source,
+        train_until=train_until,
+        horizon=horizon,
+        step=step,
+        evidence=_named(evidence),
+        posterior=settings.posterior,
+        particles=particles,
+        seed=settings.seed,
+    )
+    manifest = manifest_header("backtest", command, dated=False) | {
         "scenario": model.name,
         "train_until": train_until,
         "horizon": horizon,
@@ -473,18 +476,6 @@ def backtest(
         "parameters": reading.parameters,
         "particles": particles,
         "seed": settings.seed,
-        "command": command
-        or command_line(
-            "backtest",
-            reading.scenario_source,
-            train_until=train_until,
-            horizon=horizon,
-            step=step,
-            evidence=_named(evidence),
-            posterior=settings.posterior,
-            particles=particles,
-            seed=settings.seed,
-        ),
     }
     return BacktestResult(
         manifest,

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +27,8 @@ from resurgence.engine.executors import describe_local, executor
 from resurgence.errors import ResurgenceError
 from resurgence.scenarios import Scenario, load_policy
 from resurgence.workflows.api import ScenarioArgument, resolve
-from resurgence.workflows.result import Result
+from resurgence.workflows.prepare import command_line, definition_of
+from resurgence.workflows.result import Result, manifest_header
 from resurgence.workflows.settings import Settings, settings_of
 from resurgence.workflows.streamed import (
     Digest,
@@ -139,7 +138,8 @@ def run(
         resume: continue the interrupted run in `out`.
         catalog: the DuckDB run catalog (default: RESURGENCE_CATALOG or the user data
             directory); runs in memory are not registered.
-        command: the command recorded in the manifest (default: this process's).
+        command: the command line the manifest records (default: the `resurgence run`
+            command that makes the same run).
 
     Returns:
         A `RunResult`. The same settings give the same results whether held in memory
@@ -161,10 +161,21 @@ def run(
     model = compile_model(argument.spec, layered, n_months=s.months)
     if drawn is not None:
         model = with_posterior(model, drawn)
-    definition = Definition.from_scenario(argument.spec, **s.definition)
+    definition = definition_of(argument.spec, s.definition)
     # A definition the run cannot measure (a start outside its months, a region it does
     # not have) fails now, in the digest of no replica, rather than after simulating.
     digest(model, engine.allocate(model, 0), definition)
+    command = command or command_line(
+        "run",
+        argument.source or argument.spec.scenario.name,
+        replicas=s.replicas,
+        months=s.months,
+        seed=s.seed,
+        policy=list(s.policies),
+        chunk_size=s.chunk_size,
+        posterior=s.posterior,
+        **s.definition,
+    )
     request = _Request(argument, s, parameters, command, started)
     if out is None:
         if resume:
@@ -182,7 +193,7 @@ class _Request:
     argument: ScenarioArgument
     settings: Settings
     parameters: str
-    command: str | None
+    command: str
     started: float
 
 
@@ -329,17 +340,13 @@ def _manifest(
     """The run's manifest, as `manifest.json` holds it (lists, not tuples), so that a run
     read from its directory has the same manifest as the run that wrote it."""
     s = request.settings
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+    header = manifest_header(None, request.command, model)
     simulate_s, summarise_s = timings
     manifest = {
-        "run_id": f"{model.name}-{model.scenario_hash[:8]}-{s.seed}-{s.replicas}-{created}",
-        "complete": True,
-        "created": created,
-        "version": __version__,
-        "scenario": model.name,
+        "run_id": f"{model.name}-{model.scenario_hash[:8]}-{s.seed}-{s.replicas}-"
+        f"{header['created']}",
+        **header,
         "scenario_source": request.argument.source,
-        "title": model.title,
-        "scenario_hash": model.scenario_hash,
         "policies": model.policies,
         "parameters": request.parameters,
         "posterior": model.posterior.source if model.posterior else None,
@@ -354,7 +361,6 @@ def _manifest(
         "workers": s.workers,
         "executor": where,
         "resumed_chunks": resumed,
-        "command": request.command or " ".join(sys.argv),
         "timings": {
             "simulate_s": round(simulate_s, 3),
             "summarise_s": round(summarise_s, 3),

@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from resurgence import __version__, store
+from resurgence import store
 from resurgence.analysis import sensitivity as sa
 from resurgence.analysis.resurgence import Definition
 from resurgence.engine.compile import compile_model
@@ -23,7 +22,7 @@ from resurgence.workflows.prepare import (
     months_to_horizon,
     refuse_unused,
 )
-from resurgence.workflows.result import Result
+from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
 REPLICAS = 256  # replicas per parameter set unless the settings say otherwise
@@ -46,14 +45,9 @@ class SensitivityResult(Result):
     seconds: float = field(default=0.0, kw_only=True, repr=False)
 
     def _write_tables(self, out: Path) -> None:
-        started = time.perf_counter()
-        store.write_parquet(out / store.SENSITIVITY, self.indices)
-        store.write_parquet(out / store.SAMPLES, self.samples)
-        write_s = time.perf_counter() - started
-        timings = self.manifest["timings"]
-        timings.pop("total_s", None)
-        timings["write_s"] = round(write_s, 3)
-        timings["total_s"] = round(self.seconds + write_s, 3)
+        with timing_write(self.manifest, self.seconds):
+            store.write_parquet(out / store.SENSITIVITY, self.indices)
+            store.write_parquet(out / store.SAMPLES, self.samples)
 
 
 def sensitivity(
@@ -118,24 +112,16 @@ def sensitivity(
     analysis = sa.run_sensitivity(
         problem, method, samples, evaluate, seed=settings.seed, design=design
     )
-    manifest = {
-        "kind": "sensitivity",
-        "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "command": command
-        or command_line(
-            "sensitivity",
-            argument.source or spec.scenario.name,
-            method=method,
-            samples=samples,
-            replicas=settings.replicas,
-            seed=settings.seed,
-            **settings.definition,
-        ),
-        "scenario": model.name,
-        "title": model.title,
-        "scenario_hash": model.scenario_hash,
+    command = command or command_line(
+        "sensitivity",
+        argument.source or spec.scenario.name,
+        method=method,
+        samples=samples,
+        replicas=settings.replicas,
+        seed=settings.seed,
+        **settings.definition,
+    )
+    manifest = manifest_header("sensitivity", command, model) | {
         "method": method,
         "samples": samples,
         "replicas": settings.replicas,

@@ -75,18 +75,18 @@ def read_evidence_input(
     given: Evidence, scenario: str | Path | Scenario, argument: ScenarioArgument
 ) -> tuple[pd.DataFrame, str]:
     """The evidence table, checked, and what to call it: `given` as a file or a
-    DataFrame, or by default the builtin scenario's own file (`scenario` as given names
-    it when there is none)."""
+    DataFrame, or by default the builtin scenario's own file, named by its place in the
+    package so that a record of it reads the same on every machine (`scenario` as given
+    names the scenario when it ships none)."""
     if isinstance(given, pd.DataFrame):
         return _read_frame(given), DATAFRAME
-    if given is None:
-        given = builtin_evidence(argument.builtin) if argument.builtin else None
-        if given is None:
-            named = argument.spec.scenario.name if isinstance(scenario, Scenario) else scenario
-            raise ResurgenceError(
-                f"scenario {str(named)!r} ships no evidence; give --evidence FILE"
-            )
-    return read_evidence(given), str(given)
+    if given is not None:
+        return read_evidence(given), str(given)
+    builtin = builtin_evidence(argument.builtin) if argument.builtin else None
+    if builtin is None:
+        named = argument.spec.scenario.name if isinstance(scenario, Scenario) else scenario
+        raise ResurgenceError(f"scenario {str(named)!r} ships no evidence; give --evidence FILE")
+    return read_evidence(builtin), f"resurgence/evidence/builtin/{builtin.name}"
 
 
 def _read_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,6 @@ import typer
 from rich.table import Table
 
 from resurgence.commands.common import console
-from resurgence.commands.options import Posterior
 
 EvidenceFile = Annotated[
     Path | None,
@@ -22,7 +21,6 @@ EvidenceFile = Annotated[
         help="Evidence CSV (format: docs/calibration.md; default: the builtin scenario's own).",
     ),
 ]
-PosteriorFile = Posterior  # the shared --posterior, under the name `run` imports
 
 
 def say_parameters(sentence: str) -> None:

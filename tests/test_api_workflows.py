@@ -223,7 +223,7 @@ def test_check_returns_its_table_and_writes_the_commands_markdown(tmp_path):
     "call",
     [
         lambda: rs.sensitivity("isk", policies=["no_funding"]),
-        lambda: rs.discover("isk", posterior="none"),
+        lambda: rs.discover("isk", chunk_size=10),
         lambda: rs.conditions("isk", months=12),
         lambda: rs.compare("isk", dask_local=2),
         lambda: rs.check(definition={"threshold": 3}),
@@ -239,3 +239,24 @@ def test_a_misspelt_setting_or_resurgence_field_is_an_error():
         rs.compare("isk", replica=10)
     with pytest.raises(TypeError, match="treshold"):
         rs.conditions("isk", definition={"treshold": 3})
+
+
+@pytest.mark.parametrize(
+    ("workflow", "sizes"),
+    [
+        (rs.sensitivity, {"method": "morris", "samples": 2, "replicas": 8}),
+        (rs.discover, {"samples": 8, "replicas": 4}),
+    ],
+)
+def test_sensitivity_and_discovery_run_on_the_calibrated_model(workflow, sizes):
+    """Each replica draws its free parameters from the posterior, as `rs.run` does, unless
+    told `posterior="none"`; the manifest says which, and the outputs differ."""
+    calibrated = workflow("isk", seed=3, **sizes)
+    plain = workflow("isk", seed=3, posterior="none", **sizes)
+    assert "builtin posterior" in calibrated.manifest["parameters"]
+    assert calibrated.manifest["posterior"] is not None
+    assert plain.manifest["parameters"] == "parameters: the scenario's values (no posterior)"
+    assert plain.manifest["posterior"] is None
+    assert "--posterior none" in plain.manifest["command"]
+    outputs = ["probability", "attacks"]
+    assert not calibrated.samples[outputs].equals(plain.samples[outputs])

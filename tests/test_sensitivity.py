@@ -33,7 +33,9 @@ from resurgence.analysis.sensitivity import (
     sample,
 )
 from resurgence.cli import app
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
+from resurgence.posterior import builtin_posterior
+from resurgence.posterior import load as load_posterior
 from resurgence.scenarios import load_scenario
 
 PI = math.pi
@@ -236,12 +238,15 @@ def test_cli_morris_end_to_end(tmp_path):
         mu_star = frame.loc[frame["output"] == output, "mu_star"]
         assert mu_star.between(0, most).all(), (output, mu_star.max())
     assert (frame["mu_star_conf"] >= 0).all()
-    # The outputs written are the engine's for those sets, on the run's seed.
+    # The outputs written are the engine's for those sets, on the run's seed, each replica
+    # drawing its free parameters from the builtin posterior as `run` does.
+    assert "builtin posterior" in manifest["parameters"]
     spec = load_scenario("isk")
     definition = Definition.from_scenario(spec)
     written = {k: v for k, v in manifest["resurgence"].items() if k != "text"}
     assert json.loads(json.dumps(definition.as_dict())) == written
     model = compile_model(spec, n_months=manifest["months"])
+    model = with_posterior(model, load_posterior(builtin_posterior("isk")))
     evaluate = engine_evaluator(model, problem, replicas=16, seed=9, definition=definition)
     picks = [0, design.n_sets - 1]
     again = evaluate(design.sets[picks])

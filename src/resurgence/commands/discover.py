@@ -21,6 +21,7 @@ from resurgence.commands.options import (
     From,
     Horizon,
     Measure,
+    Posterior,
     Regions,
     ScenarioName,
     Threshold,
@@ -88,6 +89,7 @@ def discover_command(
     workers: Workers = DEFAULT_WORKERS,
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
+    posterior: Posterior = None,
     out: Path | None = out_option("discover"),
     policy: list[str] = policy_option(),
     measure: Measure = None,
@@ -100,7 +102,8 @@ def discover_command(
     """Scenario discovery: the combinations of conditions in which a resurgence is likely.
 
     Samples the parameters of the scenario's conditions of resurgence (a Latin hypercube
-    over their plausible ranges; the others keep the scenario's values, no posterior),
+    over their plausible ranges; replica i of every set draws the same free parameters from
+    the posterior, as `run` does, or with --posterior none keeps the scenario's values),
     runs a few replicas of each set on common random
     numbers, marks the sets whose resurgence probability is at least --likely, and runs
     PRIM (the EMA Workbench's) to find boxes of parameter limits where such sets are
@@ -137,6 +140,7 @@ def discover_command(
                 workers=workers,
                 dask_address=dask,
                 dask_local=dask_local,
+                posterior=posterior,
                 progress=bar.advance,
             )
             result = discover(

@@ -20,6 +20,7 @@ from resurgence.commands.options import (
     From,
     Horizon,
     Measure,
+    Posterior,
     Regions,
     Report,
     ScenarioName,
@@ -56,6 +57,7 @@ def sensitivity_command(
     workers: Workers = DEFAULT_WORKERS,
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
+    posterior: Posterior = None,
     out: Path | None = out_option("sensitivity"),
     measure: Measure = None,
     threshold: Threshold = None,
@@ -72,8 +74,9 @@ def sensitivity_command(
 
     Every parameter of the scenario's [conditions] varies uniformly over its plausible
     range (a regional one as one level in every region, or as a factor on each region's
-    value), the others keep the scenario's values (no posterior: the design explores the
-    ranges); each parameter set runs --replicas replicas on common random numbers. Writes
+    value); replica i of every set draws the same free parameters from the posterior, as
+    `run` does (--posterior none: the scenario's values); each parameter set runs
+    --replicas replicas on common random numbers. Writes
     sensitivity.parquet (the indices), samples.parquet (the parameter sets and their
     outputs) and manifest.json to the output directory.
 
@@ -101,6 +104,7 @@ def sensitivity_command(
                 workers=workers,
                 dask_address=dask,
                 dask_local=dask_local,
+                posterior=posterior,
                 progress=bar.advance,
             )
             result = sensitivity(

@@ -17,7 +17,7 @@ from resurgence.analysis.conditions import condition_space
 from resurgence.analysis.discover import DiscoveryRun, empty_boxes, empty_trajectory
 from resurgence.analysis.discover import discover as run_discovery
 from resurgence.analysis.resurgence import Definition
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.errors import ResurgenceError
 from resurgence.scenarios import Scenario, load_policy
 from resurgence.workflows.api import resolve
@@ -76,8 +76,9 @@ def discover(
     """In which combinations of the conditions of resurgence is a resurgence likely?
 
     Samples the parameters of the scenario's conditions (a Latin hypercube over their
-    plausible ranges; the others keep the scenario's values, no posterior), runs a few
-    replicas of each set on common random numbers, marks the sets whose resurgence
+    plausible ranges; replica i of every set draws the same free parameters from the
+    posterior, as `rs.run` does, or with `posterior="none"` keeps the scenario's values),
+    runs a few replicas of each set on common random numbers, marks the sets whose resurgence
     probability is at least `likely`, and runs PRIM (the EMA Workbench's) to find boxes of
     parameter limits where such sets are dense.
 
@@ -100,7 +101,7 @@ def discover(
     """
     started = time.perf_counter()
     settings = settings_of(settings or Settings(replicas=REPLICAS), **changes)
-    refuse_unused(settings, "discover", "months", "posterior", "chunk_size")
+    refuse_unused(settings, "discover", "months", "chunk_size")
     if not 0 < likely <= 1:
         raise ResurgenceError(f"--likely must be above 0 (and at most 1), not {likely:g}")
     if not 0 < density <= 1:
@@ -109,7 +110,10 @@ def discover(
     spec = argument.spec
     layered = [load_policy(p, spec) for p in settings.policies]
     definition = definition_of(spec, settings.definition)
+    drawn, parameters = argument.posterior(settings.posterior)
     model = compile_model(spec, layered, n_months=months_to_horizon(spec, definition))
+    if drawn is not None:
+        model = with_posterior(model, drawn)
     space = condition_space(spec, model)
     if on_stage is not None:
         on_stage("simulating", samples)
@@ -140,6 +144,7 @@ def discover(
         boxes=boxes,
         seed=settings.seed,
         policy=list(settings.policies),
+        posterior=settings.posterior,
         **settings.definition,
     )
     manifest = manifest_header("discover", command, model) | {
@@ -153,7 +158,9 @@ def discover(
         },
         "workers": settings.workers,
         "design": "Latin hypercube, uniform over each parameter's range",
-        "parameters": space.to_dict(orient="records"),
+        "parameters": parameters,
+        "posterior": drawn.source if drawn else None,
+        "space": space.to_dict(orient="records"),
         "resurgence": {**definition.as_dict(), "definition_text": definition.describe()},
         "likely": likely,
         "outcome": {

@@ -13,7 +13,7 @@ import pandas as pd
 from resurgence import store
 from resurgence.analysis import sensitivity as sa
 from resurgence.analysis.resurgence import Definition
-from resurgence.engine.compile import compile_model
+from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.scenarios import Scenario
 from resurgence.workflows.api import resolve
 from resurgence.workflows.prepare import (
@@ -65,9 +65,11 @@ def sensitivity(
 
     Every parameter of the scenario's [conditions] varies uniformly over its plausible
     range (a regional one as one level in every region, or as a factor on each region's
-    value); the others keep the scenario's values (no posterior: the design explores the
-    ranges). Each distinct parameter set runs `settings.replicas` replicas on common random
-    numbers; SALib computes the indices with 95% bootstrap intervals.
+    value). Replica i of every set draws the same free parameters from the posterior, as
+    `rs.run` does (`posterior="none"`: the scenario's values), so an index measures what the
+    conditions move on the calibrated model. Each distinct parameter set runs
+    `settings.replicas` replicas on common random numbers; SALib computes the indices with
+    95% bootstrap intervals.
 
     Arguments: `scenario` is a builtin name, a scenario TOML file or a loaded scenario;
     `settings` (or keyword `changes`) give the replicas per set (default 256), the seed of
@@ -88,12 +90,15 @@ def sensitivity(
     """
     started = time.perf_counter()
     settings = settings_of(settings or Settings(replicas=REPLICAS), **changes)
-    refuse_unused(settings, "sensitivity", "months", "policies", "posterior", "chunk_size")
+    refuse_unused(settings, "sensitivity", "months", "policies", "chunk_size")
     sa.check_samples(method, samples)
     argument = resolve(scenario)
     spec = argument.spec
     definition = definition_of(spec, settings.definition)
+    drawn, parameters = argument.posterior(settings.posterior)
     model = compile_model(spec, n_months=months_to_horizon(spec, definition))
+    if drawn is not None:
+        model = with_posterior(model, drawn)
     problem = sa.problem_from_scenario(spec, model)
     design = sa.sample(problem, method, samples, settings.seed)
     if on_stage is not None:
@@ -119,9 +124,12 @@ def sensitivity(
         samples=samples,
         replicas=settings.replicas,
         seed=settings.seed,
+        posterior=settings.posterior,
         **settings.definition,
     )
     manifest = manifest_header("sensitivity", command, model) | {
+        "parameters": parameters,
+        "posterior": drawn.source if drawn else None,
         "method": method,
         "samples": samples,
         "replicas": settings.replicas,

@@ -253,8 +253,8 @@ def test_sensitivity_and_discovery_vary_regional_parameters(tmp_path, regional):
     assert result.exit_code == 0, result.stderr
     samples = pd.read_parquet(out / "samples.parquet")
     assert samples["recruitment.reconciliation"].between(0.0, 0.6).all()
-    parameters = json.loads((out / "manifest.json").read_text())["parameters"]
-    assert {p["parameter"]: p["how"] for p in parameters}["recruitment.pool"] == "scale"
+    space = json.loads((out / "manifest.json").read_text())["space"]
+    assert {p["parameter"]: p["how"] for p in space}["recruitment.pool"] == "scale"
 
 
 def test_a_scenario_without_conditions_fails_clearly(tmp_path):

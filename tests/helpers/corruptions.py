@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from helpers.bad_file import BadFile
 from helpers.flagship_files import ISK_TEXT, POLICY_BASE_LIST, POLICY_TEXTS, SCENARIO_BASE
+from resurgence.scenarios.load import MAX_NESTING
 
 # Bytes that are never valid anywhere in a UTF-8 TOML file: control characters other than
 # tab, line feed and carriage return, and bytes UTF-8 never uses.
@@ -129,6 +130,8 @@ def corrupted(draw, policy: bool) -> BadFile:
             depth = draw(st.one_of(st.integers(2, 50), st.integers(2, 20_000)))
             opening, closing = draw(st.sampled_from([("[", "]"), ("{ a = ", " }")]))
             lines[i] = lines[i].split(" = ")[0] + " = " + opening * depth + "1" + closing * depth
-            tomllib_raises = depth > 150  # deep enough for tomllib's recursion to fail
+            # Past the loader's limit the file is refused before validation, and the
+            # helpers' own tomllib may run out of recursion on it.
+            tomllib_raises = depth > MAX_NESTING
         data = "\n".join(lines).encode("utf-8")
     return BadFile(kind, data, policy, None, tomllib_raises, base=text)

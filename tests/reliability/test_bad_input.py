@@ -50,6 +50,7 @@ from helpers.schema_walk import get
 from resurgence.cli import app
 from resurgence.errors import ResurgenceError
 from resurgence.scenarios import load_policy, load_scenario
+from resurgence.scenarios.load import MAX_NESTING
 from resurgence.scenarios.schema import Scenario
 
 BAD_INPUT = settings(
@@ -199,6 +200,31 @@ def test_the_loader_reports_text_tomllib_cannot_read(text, tmp_path):
             loader()
         assert str(info.value).startswith(f"{path}:")
         assert re.match(r":\d+: ", str(info.value)[len(str(path)) :]), str(info.value)
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 140, 300])
+def test_deep_nesting_gets_one_answer_at_any_stack_depth(depth, tmp_path):
+    """Nesting past the limit is refused the same way whether the loader is called from a
+    shallow stack or from one already deep (as a command's is), where tomllib's recursion
+    would run out at a different depth; within the limit, the file reads at any depth."""
+    path = tmp_path / "deep.toml"
+    path.write_text("value = " + "[" * depth + "1" + "]" * depth + "\n", encoding="utf-8")
+    shallow = pytest.raises(ResurgenceError, match="nested too deep")
+    with shallow:
+        load_scenario(path)
+
+    def nested(levels):
+        if levels:
+            return nested(levels - 1)
+        with pytest.raises(ResurgenceError, match="nested too deep"):
+            load_scenario(path)
+
+    nested(700)
+    inside = tmp_path / "inside.toml"
+    inside.write_text("value = " + "[" * MAX_NESTING + "1" + "]" * MAX_NESTING + "\n")
+    with pytest.raises(ResurgenceError) as info:
+        load_scenario(inside)
+    assert "nested too deep" not in str(info.value)
 
 
 @pytest.mark.parametrize("text", CRASHING_TEXT.values(), ids=CRASHING_TEXT.keys())

@@ -21,6 +21,12 @@ from resurgence.scenarios.schema import Policy, PolicyFile, Scenario
 
 BUILTIN = resources.files("resurgence.scenarios") / "builtin"
 MAX_BYTES = 5_000_000
+MAX_NESTING = 64
+
+# Strings and comments are skipped; what is left of a bracket or brace opens or closes a level.
+_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]'
+)
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -64,7 +70,7 @@ def _read(path: Path) -> tuple[str, dict]:
             f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 TOML"
         ) from None
     try:
-        return text, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         # Python 3.14 gives exc.lineno; earlier versions only put it in the message.
@@ -82,12 +88,34 @@ def _read(path: Path) -> tuple[str, dict]:
             "write numbers of a sensible size"
         ) from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        lines = text.splitlines() or [""]
-        deepest = max(range(len(lines)), key=lambda i: sum(map(lines[i].count, "[{")))
-        raise ResurgenceError(
-            f"{path}:{deepest + 1}: TOML syntax error: arrays or inline tables nested too "
-            "deep; a scenario nests them a few levels at most"
-        ) from None
+        raise _too_deep(path, text) from None
+    if _nesting(text) > MAX_NESTING:
+        raise _too_deep(path, text)
+    return text, data
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of arrays and inline tables. Whether tomllib's recursion runs out
+    depends on how deep the caller's stack already is, so a fixed limit decides instead:
+    the same file gets the same answer from every command."""
+    depth = deepest = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest
+
+
+def _too_deep(path: Path, text: str) -> ResurgenceError:
+    lines = text.splitlines() or [""]
+    deepest = max(range(len(lines)), key=lambda i: sum(map(lines[i].count, "[{")))
+    return ResurgenceError(
+        f"{path}:{deepest + 1}: TOML syntax error: arrays or inline tables nested too "
+        f"deep; a scenario nests them a few levels at most ({MAX_NESTING} at the very most)"
+    )
 
 
 def _describe(error: dict) -> str:

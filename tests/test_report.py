@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from helpers.browser import chromium, console_errors, screenshot
 from resurgence.cli import app
 from resurgence.report import build_report, write_report
 from resurgence.report.events import EventMark
@@ -28,8 +29,6 @@ from resurgence.scenarios.load import builtin_scenarios
 from resurgence.workflows.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 EVIL_TITLE = f"Evil {SCRIPT} & {IMG}"
@@ -330,52 +329,9 @@ def test_bad_input_exits_2_with_one_message(tmp_path, make, expected):
 # ------------------------------------------------------------------------ the browser
 
 
-def _browser_or_skip():
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package")
-    if missing:
-        reason = (
-            f"the browser test needs {', '.join(missing)} "
-            "(apt-get install chromium chromium-driver; pip install -e '.[test]')"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    _browser_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(120)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from chromium(tmp_path_factory.mktemp("chromium-profile"))
 
 
 RENDERED = """
@@ -402,28 +358,6 @@ def _open(driver, page: Path, expected: int) -> list[str]:
     return rendered
 
 
-def _console_errors(driver) -> list[dict]:
-    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-
-
-def _screenshot(driver, path: Path) -> None:
-    """A full-page screenshot with a viewport exactly 1280 px wide."""
-    height = 900
-    for _ in range(3):  # the page's height can change once the viewport has
-        height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
-        time.sleep(0.5)
-        if int(driver.execute_script("return document.documentElement.scrollHeight")) == height:
-            break
-    try:
-        assert driver.save_screenshot(str(path))
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 def test_the_flagship_report_renders_in_chromium(browser, tmp_path):
     out = tmp_path / "isk"
     run(
@@ -439,14 +373,14 @@ def test_the_flagship_report_renders_in_chromium(browser, tmp_path):
     assert report.charts == RUN_CHARTS
     rendered = _open(browser, path, len(report.charts))
     assert rendered == report.charts
-    assert _console_errors(browser) == []
+    assert console_errors(browser) == []
     fetched = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
     assert [u for u in fetched if not u.startswith(("file:", "data:", "blob:"))] == []
     title = browser.find_element("id", "title").text
     assert title == "IS-K under the Taliban's counter-terrorism, 2021-2026"
-    _screenshot(browser, tmp_path / "report.png")
+    screenshot(browser, tmp_path / "report.png")
     assert (tmp_path / "report.png").stat().st_size > 50_000
     if os.environ.get("RESURGENCE_UPDATE_SCREENSHOT"):  # refresh the README's picture
         shutil.copy(tmp_path / "report.png", ROOT / "docs" / "report-screenshot.png")
@@ -460,7 +394,7 @@ def test_markup_in_a_scenario_shows_as_text_and_runs_nothing(browser, evil_run, 
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert  # noqa: B018 - the property raises when no alert is open
     assert rendered == report.charts
-    assert _console_errors(browser) == []
+    assert console_errors(browser) == []
     assert browser.find_element("id", "title").text == EVIL_TITLE
     assert EVIL_TITLE in browser.find_element("tag name", "body").text
     assert browser.title.startswith(EVIL_TITLE)
@@ -474,4 +408,4 @@ def test_markup_in_a_scenario_shows_as_text_and_runs_nothing(browser, evil_run, 
         "return document.getElementById('chart-members-regions').textContent"
     )
     assert EVIL_REGION in panels  # a panel's title, drawn as SVG text
-    _screenshot(browser, tmp_path / "evil.png")
+    screenshot(browser, tmp_path / "evil.png")

@@ -14,6 +14,7 @@ from resurgence.commands.common import set_output_width
 from resurgence.commands.compare import compare_command
 from resurgence.commands.conditions import conditions_command
 from resurgence.commands.discover import discover_command
+from resurgence.commands.explore import explore_command
 from resurgence.commands.ingest import ingest_command
 from resurgence.commands.measurement import backtest_command, forecast_command, nowcast_command
 from resurgence.commands.report import report_command
@@ -54,6 +55,7 @@ app.command("forecast")(forecast_command)
 app.command("backtest")(backtest_command)
 app.command("nowcast")(nowcast_command)
 app.command("ingest")(ingest_command)
+app.command("explore")(explore_command)
 
 
 if __name__ == "__main__":

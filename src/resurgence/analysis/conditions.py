@@ -18,6 +18,7 @@ The scenario loader has already checked the tables (`scenarios/references.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -103,3 +104,46 @@ def end_values(space: pd.DataFrame, favour: bool) -> dict[str, float]:
         high = (row.favours == "high") == favour
         ends[row.parameter] = float(row.high if high else row.low)
     return ends
+
+
+def at_levels(model: Model, space: pd.DataFrame, levels: Mapping[str, float]) -> Model:
+    """The model with each condition in `levels` turned from the scenario's values toward
+    one end of its parameters' ranges: +1 every parameter at the end in the group's favour,
+    -1 at the end against it, 0 the scenario's values (left untouched, so a level of 0 is
+    the same run to the last bit), and in between the same fraction of the way for every
+    parameter. A regional parameter moves in each region from that region's value (a
+    `scale` moves its factor from 1), so the scenario's pattern across regions fades
+    gradually rather than jumping to a flat level."""
+    known = sorted(space["condition"].unique())
+    values = dict(model.values)
+    drawn = set(model.posterior.names) if model.posterior else set()
+    for condition, level in levels.items():
+        if condition not in known:
+            raise ResurgenceError(
+                f"unknown condition {condition!r}; the scenario's conditions are: "
+                f"{', '.join(known)}"
+            )
+        if not np.isfinite(level) or not -1.0 <= level <= 1.0:
+            raise ResurgenceError(
+                f"condition {condition}: level {level!r} is outside [-1, 1] "
+                "(-1 against the group, 0 the scenario's values, +1 in its favour)"
+            )
+        rows = space[space["condition"] == condition]
+        clash = sorted(drawn & set(rows["parameter"]))
+        if clash and level != 0:
+            raise ResurgenceError(
+                f"condition {condition}: the posterior draws {', '.join(clash)} for every "
+                "replica, so a level would not change it; say --posterior none to set it"
+            )
+        if level == 0:
+            continue
+        share = abs(level)
+        for row in rows.itertuples(index=False):
+            end = row.high if (row.favours == "high") == (level > 0) else row.low
+            base = model.values[row.parameter]
+            if row.how == "scale":
+                moved = base * (1.0 + share * (end - 1.0))
+            else:
+                moved = base + share * (end - base)
+            values[row.parameter] = np.asarray(moved, dtype=np.float64)
+    return replace(model, values=values)

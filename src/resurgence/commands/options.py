@@ -109,7 +109,8 @@ Regions = Annotated[
 
 SEED_HELP = "Seed of the run; the same seed gives the same results."
 POLICY_HELP = (
-    "A policy of the scenario, or a policy TOML file, layered on the timeline. Repeatable."
+    "A policy of the scenario, or a policy TOML file, layered on the timeline; NAME@YYYY-MM "
+    "starts it in another month. Repeatable."
 )
 
 

@@ -72,6 +72,13 @@ def run_command(
     dask: DaskAddress = None,
     dask_local: DaskLocal = None,
     posterior: Posterior = None,
+    condition: list[str] = typer.Option(
+        [],
+        "--condition",
+        "-c",
+        help="A condition of resurgence turned to a level: NAME=LEVEL, LEVEL from -1 (against "
+        "the group) through 0 (the scenario's values) to 1 (in its favour). Repeatable.",
+    ),
 ) -> None:
     """Run a scenario's replicas and print the resurgence probability and a summary.
 
@@ -89,6 +96,8 @@ def run_command(
       resurgence run isk --replicas 10000 --months 60 --seed 7 --out runs/isk
 
       resurgence run isk --policy reconciliation_deals --threshold 20 --horizon 24
+
+      resurgence run isk --policy reconciliation_deals@2025-01 --condition host_unity=-0.5
 
       resurgence run isk --replicas 100000 --out runs/big --resume
 
@@ -123,10 +132,29 @@ def run_command(
                 dask_address=dask,
                 dask_local=dask_local,
                 posterior=posterior,
+                conditions=condition_levels(condition),
             )
         print_run(result)
         if report:
             write_and_say(out, scenario=scenario)
+
+
+def condition_levels(given: list[str]) -> dict[str, float]:
+    """--condition NAME=LEVEL options as {NAME: LEVEL}; the workflow checks names and range."""
+    levels = {}
+    for text in given:
+        name, sep, level = text.partition("=")
+        try:
+            value = float(level)
+        except ValueError:
+            value = None
+        if not sep or value is None:
+            raise ResurgenceError(
+                f"--condition {text!r}: expected NAME=LEVEL with LEVEL a number from -1 to 1 "
+                "(e.g. --condition host_unity=-0.5)"
+            )
+        levels[name.strip()] = value
+    return levels
 
 
 def print_run(result) -> None:
@@ -138,6 +166,11 @@ def print_run(result) -> None:
         f"[bold]{m['title']}[/]  scenario {m['scenario']} ({m['scenario_hash']}), "
         f"{m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}"
         + (f", policies: {', '.join(m['policies'])}" if m["policies"] else "")
+        + (
+            ", conditions: " + ", ".join(f"{k} {v:+g}" for k, v in m["conditions"].items())
+            if m.get("conditions")
+            else ""
+        )
     )
     say_parameters(m["parameters"])
     console.print(f"Resurgence: {p.definition.describe()}")

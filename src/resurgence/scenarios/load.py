@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from resurgence.errors import ResurgenceError
+from resurgence.months import add_months, month_offset, parse_month
 from resurgence.scenarios.locate import format_loc, key_lines, line_of
 from resurgence.scenarios.references import Problem, _Checker, check_references
 from resurgence.scenarios.schema import Policy, PolicyFile, Scenario
@@ -190,7 +191,51 @@ def policy_names(scenario: Scenario) -> list[str]:
 
 def load_policy(name_or_path: str, scenario: Scenario) -> Policy:
     """A policy named in the scenario or among its builtin policy files, or a policy TOML
-    file; either way checked against the scenario."""
+    file; either way checked against the scenario. `NAME@YYYY-MM` is that policy started
+    in another month: every event moves by the same number of months, so the policy keeps
+    its shape and its durations (`starting`)."""
+    found = re.fullmatch(r"(.+)@(\d{4}-\d{2})", name_or_path)
+    if found and not _is_policy(name_or_path, scenario):
+        return starting(_load_policy(found.group(1), scenario), found.group(2), scenario)
+    return _load_policy(name_or_path, scenario)
+
+
+def _is_policy(name_or_path: str, scenario: Scenario) -> bool:
+    return name_or_path in policy_names(scenario) or Path(name_or_path).is_file()
+
+
+def starting(policy: Policy, month: str, scenario: Scenario) -> Policy:
+    """`policy` with its first event in `month` and every other event moved with it; named
+    `NAME@YYYY-MM`, which is how runs and their manifests record it."""
+    name = f"{policy.name}@{month}"
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise ResurgenceError(f"{name}: {exc}") from None
+    if not policy.events:
+        raise ResurgenceError(f"{name}: policy {policy.name!r} has no events to start")
+    shift = month_offset(min(e.month for e in policy.events), month)
+    events = [
+        e.model_copy(
+            update={
+                "month": add_months(e.month, shift),
+                "until": add_months(e.until, shift) if e.until else None,
+            }
+        )
+        for e in policy.events
+    ]
+    checker = _Checker(scenario)
+    checker.check_events(events, ("events",))
+    if checker.problems:
+        info = scenario.scenario
+        raise ResurgenceError(
+            f"{name}: started in {month}, the policy runs outside the scenario "
+            f"({info.start} to {info.end}): {checker.problems[0].message}"
+        )
+    return policy.model_copy(update={"name": name, "events": events})
+
+
+def _load_policy(name_or_path: str, scenario: Scenario) -> Policy:
     for policy in scenario.policies:
         if policy.name == name_or_path:
             return policy

@@ -93,6 +93,7 @@ def check(
         "check",
         "months",
         "policies",
+        "conditions",
         "definition",
         "posterior",
         "chunk_size",

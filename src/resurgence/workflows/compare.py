@@ -112,7 +112,7 @@ def compare(
     """
     started = time.perf_counter()
     settings = settings_of(settings, **changes)
-    refuse_unused(settings, "compare", "dask_address", "dask_local")
+    refuse_unused(settings, "compare", "conditions", "dask_address", "dask_local")
     if settings.replicas < 2:
         raise ResurgenceError("--replicas: a paired comparison needs at least 2 replicas")
     argument = resolve(scenario)

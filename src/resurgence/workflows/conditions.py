@@ -87,7 +87,14 @@ def conditions(
     started = time.perf_counter()
     settings = settings_of(settings, **changes)
     refuse_unused(
-        settings, "conditions", "months", "policies", "chunk_size", "dask_address", "dask_local"
+        settings,
+        "conditions",
+        "months",
+        "policies",
+        "conditions",
+        "chunk_size",
+        "dask_address",
+        "dask_local",
     )
     argument = resolve(scenario)
     spec = argument.spec

@@ -101,7 +101,7 @@ def discover(
     """
     started = time.perf_counter()
     settings = settings_of(settings or Settings(replicas=REPLICAS), **changes)
-    refuse_unused(settings, "discover", "months", "chunk_size")
+    refuse_unused(settings, "discover", "months", "conditions", "chunk_size")
     if not 0 < likely <= 1:
         raise ResurgenceError(f"--likely must be above 0 (and at most 1), not {likely:g}")
     if not 0 < density <= 1:

@@ -19,6 +19,7 @@ import xarray as xr
 
 from resurgence import __version__, store
 from resurgence import posterior as posteriors
+from resurgence.analysis.conditions import at_levels, condition_space
 from resurgence.analysis.resurgence import Definition, Probability, from_first_hits
 from resurgence.core.model import Model
 from resurgence.engine import run as engine
@@ -132,8 +133,8 @@ def run(
         scenario: a builtin scenario name, a scenario TOML file, or a scenario loaded
             with `rs.scenario`.
         settings: a `Settings` (default: its defaults), changed by `**changes`
-            (`replicas=`, `seed=`, `months=`, `policies=`, `definition=`, `posterior=`,
-            `workers=`, `chunk_size=`, `dask_address=`, `dask_local=`, `progress=`).
+            (`replicas=`, `seed=`, `months=`, `policies=`, `definition=`, `conditions=`,
+            `posterior=`, `workers=`, `chunk_size=`, `dask_address=`, `dask_local=`, `progress=`).
         out: the run directory to stream to; None to keep the run in memory.
         resume: continue the interrupted run in `out`.
         catalog: the DuckDB run catalog (default: RESURGENCE_CATALOG or the user data
@@ -161,6 +162,8 @@ def run(
     model = compile_model(argument.spec, layered, n_months=s.months)
     if drawn is not None:
         model = with_posterior(model, drawn)
+    if s.conditions:
+        model = at_levels(model, condition_space(argument.spec, model), s.conditions)
     definition = definition_of(argument.spec, s.definition)
     # A definition the run cannot measure (a start outside its months, a region it does
     # not have) fails now, in the digest of no replica, rather than after simulating.
@@ -172,6 +175,7 @@ def run(
         months=s.months,
         seed=s.seed,
         policy=list(s.policies),
+        condition=[f"{name}={level:g}" for name, level in s.conditions.items()],
         chunk_size=s.chunk_size,
         posterior=s.posterior,
         **s.definition,
@@ -348,6 +352,7 @@ def _manifest(
         **header,
         "scenario_source": request.argument.source,
         "policies": model.policies,
+        "conditions": dict(s.conditions),
         "parameters": request.parameters,
         "posterior": model.posterior.source if model.posterior else None,
         "posterior_digest": model.posterior.digest if model.posterior else None,
@@ -398,6 +403,8 @@ def _model_of(manifest: dict) -> Model:
     model = compile_model(spec, layered, n_months=manifest["months"])
     if manifest.get("posterior"):
         model = with_posterior(model, posteriors.load(manifest["posterior"]))
+    if manifest.get("conditions"):
+        model = at_levels(model, condition_space(spec, model), manifest["conditions"])
     found = (model.scenario_hash, model.posterior.digest if model.posterior else None)
     if found != (manifest["scenario_hash"], manifest.get("posterior_digest")):
         raise ResurgenceError(

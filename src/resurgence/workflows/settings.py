@@ -14,10 +14,13 @@ class Settings:
     policies, parameters and resurgence definition, and on which workers.
 
     `definition` overrides fields of the scenario's `[resurgence]` table (`measure`,
-    `threshold`, `consecutive`, `start`, `horizon`, `regions`). `posterior` is None for the
-    scenario's shipped posterior when it has one, "none" for the scenario's own values, or
-    a posterior file. `progress(n)` is called as units of work complete. Results depend on
-    the seed and the chunk size, never on the workers or the executor.
+    `threshold`, `consecutive`, `start`, `horizon`, `regions`). `conditions` turns the
+    scenario's conditions of resurgence, by name, to a level in [-1, 1]: -1 against the
+    group, 0 the scenario's values, +1 in its favour (`analysis.conditions.at_levels`).
+    `posterior` is None for the scenario's shipped posterior when it has one, "none" for
+    the scenario's own values, or a posterior file. `progress(n)` is called as units of
+    work complete. Results depend on the seed and the chunk size, never on the workers or
+    the executor.
     """
 
     replicas: int = 1000
@@ -25,6 +28,7 @@ class Settings:
     months: int | None = None
     policies: tuple[str, ...] = ()
     definition: dict = field(default_factory=dict)
+    conditions: dict = field(default_factory=dict)
     posterior: str | None = None
     workers: int = 1
     chunk_size: int = 1000

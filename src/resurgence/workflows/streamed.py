@@ -11,6 +11,7 @@ records what it is a run of (`run_spec`); resuming with other settings is refuse
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ def run_spec(model: Model, replicas: int, seed: int, chunk_size: int) -> dict:
     """What a store is a run of (its `run_spec` attribute): a resumed run must match it."""
     return {
         "scenario_hash": model.scenario_hash,
+        "values": values_digest(model),
         "posterior": model.posterior.digest if model.posterior else None,
         "policies": list(model.policies),
         "seed": seed,
@@ -147,6 +149,16 @@ def run_spec(model: Model, replicas: int, seed: int, chunk_size: int) -> dict:
         "chunk_size": chunk_size,
         "streams": streams.SCHEME,
     }
+
+
+def values_digest(model: Model) -> str:
+    """A digest of every parameter's value, so that a run resumed with the scenario's
+    conditions turned differently (`Settings.conditions`) is refused."""
+    h = hashlib.sha256()
+    for name in sorted(model.values):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(model.values[name], dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
 
 
 def _write_chunk(args) -> Digest:

@@ -1,0 +1,1 @@
+"""`resurgence explore`: a local what-if page for a scenario's levers (see `app`)."""

@@ -229,13 +229,16 @@ def _layout(choices: Choices) -> html.Div:
             [
                 html.Div(c.name.replace("_", " "), className="lever-name"),
                 html.Div(c.description, className="help"),
-                dcc.Slider(
-                    id={"type": "condition", "name": c.name},
-                    min=-1,
-                    max=1,
-                    step=LEVEL_STEP,
-                    value=0,
-                    marks={-1: "against the group", 0: "scenario", 1: "in its favour"},
+                html.Div(
+                    dcc.Slider(
+                        id={"type": "condition", "name": c.name},
+                        min=-1,
+                        max=1,
+                        step=LEVEL_STEP,
+                        value=0,
+                        marks={-1: "against the group", 0: "scenario", 1: "in its favour"},
+                    ),
+                    className="slider",
                 ),
             ],
             className="lever",

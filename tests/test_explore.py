@@ -14,11 +14,13 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from helpers.browser import chromium, console_errors, screenshot
+from helpers.evil import EVIL_CONDITION, EVIL_LABEL, EVIL_TITLE, evil_scenario
 from resurgence.explore.app import create_app
 from resurgence.explore.levers import Choices, Levers, Raw, read_levers
 from resurgence.explore.runner import Runner, Superseded
@@ -147,11 +149,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """`resurgence explore isk` in its own process, on a free port; its address and save
-    folder."""
-    saves = tmp_path_factory.mktemp("saves")
+@contextmanager
+def _serving(scenario: str, saves: Path):
+    """`resurgence explore SCENARIO` in its own process, on a free port; its address."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -159,7 +159,7 @@ def page(tmp_path_factory):
             "-m",
             "resurgence.cli",
             "explore",
-            "isk",
+            scenario,
             "--port",
             str(port),
             "--no-browser",
@@ -178,10 +178,18 @@ def page(tmp_path_factory):
                     break
             assert proc.poll() is None, proc.stdout.read()
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/", saves
+        yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The flagship's page: its address and save folder."""
+    saves = tmp_path_factory.mktemp("saves")
+    with _serving("isk", saves) as url:
+        yield url, saves
 
 
 def _text(driver, element_id: str) -> str:
@@ -269,3 +277,25 @@ def test_the_page_answers_each_lever_against_the_baseline(browser, page, tmp_pat
     screenshot(browser, shot)
     if os.environ.get("RESURGENCE_UPDATE_SCREENSHOT"):
         shutil.copy(shot, ROOT / "docs" / "explore-screenshot.png")
+
+
+def test_text_from_the_scenario_is_shown_as_text(browser, tmp_path):
+    """Markup in a scenario's title, a condition's description and an event's label is
+    shown as written: no script runs, no element is injected."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    scenario = evil_scenario(tmp_path / "evil.toml")
+    with _serving(str(scenario), tmp_path / "saves") as url:
+        browser.get(url)
+        _wait(lambda: _text(browser, "difference"), "the first answer")
+        assert browser.find_element("tag name", "h1").text == EVIL_TITLE
+        assert EVIL_CONDITION in browser.find_element("tag name", "body").text
+        hover = browser.execute_script(
+            "return JSON.stringify(document.querySelector('#fans .js-plotly-plot').data"
+            ".map(t => t.hovertext || ''));"
+        )
+        assert "Prison releases" in hover and EVIL_LABEL not in hover  # escaped for Plotly
+        assert browser.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
+        with pytest.raises(NoAlertPresentException):
+            _ = browser.switch_to.alert.text
+        assert console_errors(browser) == []

@@ -21,19 +21,14 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers.browser import chromium, console_errors, screenshot
+from helpers.evil import EVIL_LABEL, EVIL_REGION, EVIL_TITLE, IMG, SCRIPT, evil_scenario
 from resurgence.cli import app
 from resurgence.report import build_report, write_report
 from resurgence.report.events import EventMark
 from resurgence.report.fans import Fan, fan_chart, fan_panels
-from resurgence.scenarios.load import builtin_scenarios
 from resurgence.workflows.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
-EVIL_TITLE = f"Evil {SCRIPT} & {IMG}"
-EVIL_LABEL = f"Prison releases {SCRIPT} {IMG}"
-EVIL_REGION = "Nangarhar <b onmouseover=alert(1)>x</b>"
 RUN_CHARTS = [
     "chart-probability",
     "chart-members",
@@ -45,28 +40,6 @@ RUN_CHARTS = [
     "chart-attacks-regions",
     "chart-reported-regions",
 ]
-
-
-def _toml_string(text: str) -> str:
-    return json.dumps(text)  # a JSON string is a valid TOML basic string
-
-
-def evil_scenario(path: Path) -> Path:
-    """The flagship scenario with markup in its title, an event label and a region label
-    (the scenario's name must match [a-z][a-z0-9_]*, so markup cannot go there)."""
-    text = builtin_scenarios()["isk"].read_text(encoding="utf-8")
-    replacements = {
-        'title = "IS-K under the Taliban\'s counter-terrorism, 2021-2026"': (
-            f"title = {_toml_string(EVIL_TITLE)}"
-        ),
-        'label = "Prison releases at the takeover"': f"label = {_toml_string(EVIL_LABEL)}",
-        'label = "Nangarhar"': f"label = {_toml_string(EVIL_REGION)}",
-    }
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def small_run(out: Path, scenario: str = "isk", replicas: int = 50, months: int = 36) -> Path:

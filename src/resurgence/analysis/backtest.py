@@ -21,7 +21,13 @@ import pandas as pd
 
 from resurgence import observe
 from resurgence.analysis.baselines import fit_baselines
-from resurgence.analysis.filtering import FilterModel, resample_rng, systematic
+from resurgence.analysis.filtering import (
+    FilterModel,
+    Workspace,
+    resample_rng,
+    systematic,
+    workspace,
+)
 from resurgence.analysis.forecast import project
 from resurgence.analysis.scoring import score, summarise
 from resurgence.core.model import Model
@@ -48,11 +54,31 @@ def backtest(
     *,
     step: int = 1,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Backtest:
-    """Score forecasts from origins train_until, train_until + step, ... (month offsets)."""
+    """Score forecasts from origins train_until, train_until + step, ... (month offsets),
+    the particles stepped on `workers` processes (the result does not depend on it)."""
+    with workspace(model, workers) as space:
+        return _backtest(
+            space, evidence, rows, train_until, horizon, particles, seed, step, progress
+        )
+
+
+def _backtest(
+    space: Workspace,
+    evidence: pd.DataFrame,
+    rows: list[Row],
+    train_until: int,
+    horizon: int,
+    particles: int,
+    seed: int,
+    step: int,
+    progress: Callable[[int], None] | None,
+) -> Backtest:
+    model = space.model
     last = max(r.end for r in rows)
     origins = set(range(train_until, last, step))
-    engine = FilterModel(model, rows, seed)
+    engine = FilterModel(model, rows, seed, space=space)
     rng = resample_rng(seed, "backtest")  # ancestors and baseline samples
     p = engine.start(particles)
     scored, unscored = [], []

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from resurgence import observe
-from resurgence.analysis.filtering import FilterModel, Particles
-from resurgence.analysis.nowcast import nowcast
+from resurgence.analysis.filtering import BLOCK, FilterModel, Particles, workspace
+from resurgence.analysis.nowcast import filter_months
 from resurgence.analysis.summary import COLUMNS, QUANTILE_COLUMNS, QUANTILES, OnlineSummary
 from resurgence.core import streams
 from resurgence.core.model import Model
 from resurgence.core.state import FOCAL
+from resurgence.engine.run import chunk_bounds
 from resurgence.evidence.load import Row
 
 
@@ -35,28 +36,38 @@ def project(
     rows: list[Row] = (),
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], Particles]:
-    """Step equally weighted particles through months first..last; return the recorded
-    arrays (replica, month, ...) and the particles, whose `figures` hold `rows`."""
-    p = particles.copy()
-    p.figures = np.zeros((p.n, len(rows)))
-    engine = FilterModel(model, list(rows), seed, "forecast", first)
-    obs_rng = engine.observe_rng
+    """Step equally weighted particles through months first..last, on the workers of
+    their workspace; return the recorded arrays (replica, month, ...) and the particles,
+    whose `figures` hold `rows`."""
+    p = particles.take(np.arange(particles.n), rows=len(rows))
+    engine = FilterModel(model, list(rows), seed, "forecast", first, space=particles.space)
     months = last - first + 1
-    s = p.state
+    shape = particles.space.shape  # per particle; reading p.state would gather it here
     out = {
-        "members": np.empty((p.n, months, *s.members.shape[1:]), dtype=np.int32),
+        "members": np.empty((p.n, months, *shape("members")), dtype=np.int32),
         "treasury": np.empty((p.n, months), dtype=np.float32),
-        "attacks": np.empty((p.n, months, *s.attacks.shape[1:]), dtype=np.int32),
+        "attacks": np.empty((p.n, months, *shape("attacks")), dtype=np.int32),
+        "deaths": np.empty((p.n, months, *shape("deaths")), dtype=np.int32),
     }
-    out["deaths"] = np.empty((p.n, months, *s.deaths.shape[1:]), dtype=np.int32)
     for i, t in enumerate(range(first, last + 1)):
         engine.advance(p, t)
+        state = p.state
         for name, arr in out.items():
-            arr[:, i] = getattr(p.state, name)
+            arr[:, i] = getattr(state, name)
         if progress:
             progress(1)
-    reported = model.reported
-    out["reported_attacks"] = observe.report(out["attacks"], p.params, obs_rng, reported)
+    reported, params = model.reported, p.params
+    out["reported_attacks"] = np.concatenate(
+        [
+            observe.report(
+                out["attacks"][lo:hi],
+                {k: v[lo:hi] for k, v in params.items()},
+                engine.streams(b).observe,
+                reported,
+            )
+            for b, (lo, hi) in enumerate(chunk_bounds(p.n, BLOCK))
+        ]
+    )
     return out, p
 
 
@@ -85,12 +96,15 @@ def forecast(
     particles: int,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Summary (the schema of `run`) of the months origin+1..origin+horizon, after
-    filtering `rows` (those ending at or before the origin) through the origin."""
-    filtered = nowcast(model, rows, particles, seed, months=origin + 1, progress=progress)
+    filtering `rows` (those ending at or before the origin) through the origin, the
+    particles stepped on `workers` processes (the result does not depend on it)."""
     last = min(origin + horizon, model.n_months - 1)
-    out, p = project(model, filtered.particles, origin + 1, last, seed, progress=progress)
+    with workspace(model, workers) as space:
+        filtered = filter_months(space, rows, particles, seed, months=origin + 1, progress=progress)
+        out, p = project(model, filtered.particles, origin + 1, last, seed, progress=progress)
     months = model.months[origin + 1 : last + 1]
     summary = OnlineSummary(model.units, model.regions, len(months))
     summary.update(out)

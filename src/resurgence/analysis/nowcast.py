@@ -24,9 +24,11 @@ from resurgence.analysis import drivers
 from resurgence.analysis.filtering import (
     FilterModel,
     Particles,
+    Workspace,
     resample_rng,
     systematic,
     weighted_quantiles,
+    workspace,
 )
 from resurgence.core.model import Model
 from resurgence.core.state import FOCAL
@@ -63,39 +65,63 @@ def nowcast(
     *,
     months: int | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Nowcast:
-    """Filter `particles` particles through the first `months` months (default: all)."""
+    """Filter `particles` particles through the first `months` months (default: all),
+    their blocks stepped on `workers` processes (the result does not depend on it)."""
+    with workspace(model, workers) as space:
+        return filter_months(space, rows, particles, seed, months=months, progress=progress)
+
+
+def filter_months(
+    space: Workspace,
+    rows: list[Row],
+    particles: int,
+    seed: int,
+    *,
+    months: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Nowcast:
+    """`nowcast` in a workspace the caller keeps, to go on from its particles."""
+    model = space.model
     months = model.n_months if months is None else months
-    engine = FilterModel(model, rows, seed)
+    labels = model.months  # computed on each access
+    engine = FilterModel(model, rows, seed, space=space)
     ancestors_rng = resample_rng(seed)
     p = engine.start(particles)
     previous, before_mean = None, 0.0  # the split starts with the second month
     band_rows, split_rows, ess = [], [], []
+    month = engine.submit(p, 0, drivers=True)
     for t in range(months):
-        current = engine.advance(p, t, drivers=True)
+        current = month()
         engine.weigh(p, t, lambda row: True)
         w = p.weights()
+        latent = {k: v.copy() for k, v in latent_values(p, current).items()}
+        weighted = current
         mean_now = float(w @ current["expected"])
+        ess.append(p.ess())
+        if ess[-1] < particles / 2:
+            index = systematic(w, ancestors_rng)
+            p = p.take(index)
+            current = {k: v[index] for k, v in current.items()}
+        if t + 1 < months:  # the workers step the next month while this one is summarised
+            month = engine.submit(p, t + 1, drivers=True)
         if previous is not None:
-            parts = drivers.lmdi(previous, current)
-            moved = float(w @ (current["expected"] - previous["expected"]))
+            parts = drivers.lmdi(previous, weighted)
+            moved = float(w @ (weighted["expected"] - previous["expected"]))
             split_rows.append(
                 {
-                    "month": model.months[t],
+                    "month": labels[t],
                     "expected": mean_now,
                     "change": mean_now - before_mean,
                     **{f: float(w @ parts[f]) for f in drivers.FACTORS},
                     "revision": (mean_now - before_mean) - moved,
                 }
             )
-        for name, values in latent_values(p, current).items():
+        for name, values in latent.items():
             q = weighted_quantiles(values, w, BAND_QUANTILES)
-            band_rows.append((model.months[t], name, float(w @ values), *q))
-        ess.append(p.ess())
-        if ess[-1] < particles / 2:
-            index = systematic(w, ancestors_rng)
-            p = p.take(index)
-            current = {k: v[index] for k, v in current.items()}
+            band_rows.append((labels[t], name, float(w @ values), *q))
+        if current is not weighted:
             mean_now = float(current["expected"].mean())  # the resampled particles' mean
         previous, before_mean = current, mean_now
         if progress:

@@ -29,10 +29,16 @@ from resurgence.calibration.distance import distance
 from resurgence.calibration.free import FreeParameter
 from resurgence.calibration.simulator import simulate_rows
 from resurgence.core.model import Model
-from resurgence.engine.workers import exit_with_parent
+from resurgence.engine.workers import exit_with_parent, one_thread
 from resurgence.errors import ResurgenceError
 from resurgence.evidence.load import Row
 from resurgence.posterior import Posterior
+
+POPULATIONS = 5
+"""Populations by default. On the flagship's evidence a sixth population costs about as
+many simulations as the first five together (its acceptance falls to 1%), yet moves each
+posterior median by at most about 6% of its 90% interval's width and each width by at
+most about 10% (benchmarks/RESULTS_calibration.md), so the default stops at five."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,8 @@ class _Simulator:
             name: np.broadcast_to(np.asarray(v, dtype=np.float64), (batch_size,))
             for name, v in zip(self.names, values, strict=True)
         }
-        return simulate_rows(self.model, self.rows, overrides, seed)
+        with one_thread():  # one BLAS thread per simulating process (engine/workers.py)
+            return simulate_rows(self.model, self.rows, overrides, seed)
 
 
 class _Distance:
@@ -80,7 +87,7 @@ def calibrate(
     free: list[FreeParameter],
     *,
     samples: int = 1000,
-    populations: int = 6,
+    populations: int = POPULATIONS,
     first_quantile: float = 0.1,
     quantile: float = 0.5,
     batch_size: int = 1000,

@@ -31,8 +31,8 @@ def calibrate_command(
     samples: int = typer.Option(
         1000, "--samples", min=50, max=100_000, help="Particles in each population."
     ),
-    populations: int = typer.Option(
-        6, "--populations", min=1, max=30, help="Populations of ABC-SMC (rounds)."
+    populations: int = typer.Option(  # calibration.smc.POPULATIONS (not imported: ELFI is slow)
+        5, "--populations", min=1, max=30, help="Populations of ABC-SMC (rounds)."
     ),
     quantile: float = typer.Option(
         0.5,

@@ -12,7 +12,14 @@ from rich.table import Table
 
 from resurgence.commands.common import console, default_out, errors, handles_errors, typed_command
 from resurgence.commands.evidence_options import EvidenceFile, print_skipped, say_parameters
-from resurgence.commands.options import Posterior, ScenarioName, out_option, seed_option
+from resurgence.commands.options import (
+    DEFAULT_WORKERS,
+    Posterior,
+    ScenarioName,
+    Workers,
+    out_option,
+    seed_option,
+)
 from resurgence.commands.progress import staged
 
 Particles = typer.Option(
@@ -31,6 +38,7 @@ def nowcast_command(
     posterior: Posterior = None,
     particles: int = Particles,
     seed: int = seed_option(help=SEED_HELP),
+    workers: Workers = DEFAULT_WORKERS,
     out: Path | None = out_option("nowcast"),
 ) -> None:
     """Estimate the group's latent strength month by month from evidence (particle filter).
@@ -56,7 +64,7 @@ def nowcast_command(
             with staged("months") as bar:
                 result = nowcast(
                     scenario,
-                    Settings(seed=seed, posterior=posterior, progress=bar.advance),
+                    Settings(seed=seed, posterior=posterior, workers=workers, progress=bar.advance),
                     evidence=evidence,
                     until=until,
                     particles=particles,
@@ -143,6 +151,7 @@ def forecast_command(
     posterior: Posterior = None,
     particles: int = Particles,
     seed: int = seed_option(help=SEED_HELP),
+    workers: Workers = DEFAULT_WORKERS,
     out: Path | None = out_option("forecast"),
 ) -> None:
     """Forecast from an origin month: filter the evidence up to it, then project.
@@ -167,7 +176,13 @@ def forecast_command(
         with staged("months") as bar:
             result = forecast(
                 scenario,
-                Settings(seed=seed, months=months, posterior=posterior, progress=bar.advance),
+                Settings(
+                    seed=seed,
+                    months=months,
+                    posterior=posterior,
+                    workers=workers,
+                    progress=bar.advance,
+                ),
                 origin=origin,
                 evidence=evidence,
                 particles=particles,
@@ -223,6 +238,7 @@ def backtest_command(
     posterior: Posterior = None,
     particles: int = Particles,
     seed: int = seed_option(help=SEED_HELP),
+    workers: Workers = DEFAULT_WORKERS,
     out: Path | None = out_option("backtest"),
 ) -> None:
     """Score forecasts from rolling origins against the evidence, with baselines.
@@ -249,7 +265,7 @@ def backtest_command(
         with staged("months") as bar:
             result = backtest(
                 scenario,
-                Settings(seed=seed, posterior=posterior, progress=bar.advance),
+                Settings(seed=seed, posterior=posterior, workers=workers, progress=bar.advance),
                 train_until=train_until,
                 horizon=horizon,
                 step=step,

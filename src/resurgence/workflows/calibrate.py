@@ -20,7 +20,7 @@ from resurgence import posterior as posteriors
 from resurgence import store
 from resurgence.calibration.free import FreeParameter, free_parameters
 from resurgence.calibration.simulator import simulate_rows
-from resurgence.calibration.smc import Round
+from resurgence.calibration.smc import POPULATIONS, Round
 from resurgence.calibration.smc import calibrate as abc_smc
 from resurgence.core.model import Model
 from resurgence.engine.compile import compile_model, with_posterior
@@ -108,7 +108,7 @@ def calibrate(
     until: str,
     evidence: Evidence = None,
     samples: int = 1000,
-    populations: int = 6,
+    populations: int = POPULATIONS,
     quantile: float = 0.5,
     batch_size: int = 1000,
     on_round: Callable[[Round], None] | None = None,

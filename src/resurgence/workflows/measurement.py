@@ -45,7 +45,6 @@ UNUSED = (
     "replicas",
     "policies",
     "definition",
-    "workers",
     "chunk_size",
     "dask_address",
     "dask_local",
@@ -259,7 +258,8 @@ def nowcast(
     `evidence` an evidence CSV or DataFrame (default: the builtin scenario's own);
     `until` the last month to estimate, YYYY-MM (default: the evidence's last month);
     `particles` the filter's size. Of the `settings` (or keyword `changes` to them),
-    `seed`, `posterior` (as in `rs.run`) and `progress` (called once per month filtered)
+    `seed`, `posterior` (as in `rs.run`), `workers` (processes that step the particles;
+    the result does not depend on it) and `progress` (called once per month filtered)
     are used; others given are an error. `on_stage(label, months)` is called when the
     filter starts; `command` is the command line the manifest records (default: the
     equivalent one).
@@ -287,7 +287,13 @@ def nowcast(
     if on_stage is not None:
         on_stage("filtering", last + 1)
     filtered = filter_evidence(
-        model, resolved.rows, particles, settings.seed, months=last + 1, progress=settings.progress
+        model,
+        resolved.rows,
+        particles,
+        settings.seed,
+        months=last + 1,
+        progress=settings.progress,
+        workers=settings.workers,
     )
     months = pd.Index(model.months[: last + 1], name="month")
     command = command or command_line(
@@ -338,10 +344,10 @@ def forecast(
 
     Arguments: `scenario` and `evidence` as in `rs.nowcast`; `origin` the last month of
     evidence used, YYYY-MM; `particles` the filter's size. Of the `settings` (or keyword
-    `changes`), `months` (how many months ahead, default 12), `seed`, `posterior` and
-    `progress` (once per month filtered or projected) are used; others given are an
-    error. `on_stage(label, months)` is called when the work starts; `command` as in
-    `rs.nowcast`.
+    `changes`), `months` (how many months ahead, default 12), `seed`, `posterior`,
+    `workers` (as in `rs.nowcast`) and `progress` (once per month filtered or projected)
+    are used; others given are an error. `on_stage(label, months)` is called when the
+    work starts; `command` as in `rs.nowcast`.
 
     Returns a `ForecastResult`: `.summary`, `.skipped`, `.manifest`, `.write(dir)`
     (summary.parquet, manifest.json).
@@ -365,7 +371,14 @@ def forecast(
     if on_stage is not None:
         on_stage("forecasting", at + months + 1)
     summary = project(
-        model, resolved.rows, at, months, particles, settings.seed, progress=settings.progress
+        model,
+        resolved.rows,
+        at,
+        months,
+        particles,
+        settings.seed,
+        progress=settings.progress,
+        workers=settings.workers,
     )
     command = command or command_line(
         "forecast",
@@ -412,9 +425,10 @@ def backtest(
     Arguments: `scenario` and `evidence` as in `rs.nowcast`; `train_until` the last
     training month (the first origin), YYYY-MM; `horizon` the months ahead scored;
     `step` the months between origins; `particles` the filter's size. Of the `settings`
-    (or keyword `changes`), `seed`, `posterior` and `progress` (once per month filtered)
-    are used; others given are an error. `on_stage(label, months)` is called when the
-    filter starts; `command` as in `rs.nowcast`.
+    (or keyword `changes`), `seed`, `posterior`, `workers` (as in `rs.nowcast`) and
+    `progress` (once per month filtered) are used; others given are an error.
+    `on_stage(label, months)` is called when the filter starts; `command` as in
+    `rs.nowcast`.
 
     Returns a `BacktestResult`: `.scores`, `.table`, `.unscored`, `.lookahead`,
     `.manifest`, `.write(dir)` (backtest.parquet, backtest_summary.parquet,
@@ -450,6 +464,7 @@ def backtest(
         settings.seed,
         step=step,
         progress=settings.progress,
+        workers=settings.workers,
     )
     if scored.scores.empty:
         raise ResurgenceError(

@@ -46,6 +46,7 @@ UNUSED = (
     "replicas",
     "months",
     "policies",
+    "conditions",
     "definition",
     "posterior",
     "chunk_size",

@@ -44,6 +44,7 @@ DEFAULT_FORECAST_MONTHS = 12
 UNUSED = (
     "replicas",
     "policies",
+    "conditions",
     "definition",
     "chunk_size",
     "dask_address",

@@ -36,6 +36,8 @@ from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
 from resurgence.posterior import builtin_posterior, load
 from resurgence.scenarios import load_policy, load_scenario, policy_names
+from resurgence.workflows.sensitivity import REPLICAS as SOBOL_REPLICAS
+from resurgence.workflows.sensitivity import SAMPLES as SENSITIVITY_SAMPLES
 
 OUT = Path(__file__).with_name("flagship.md")
 SEED = 20240101
@@ -47,8 +49,8 @@ BUDGETS = {
         "run": 10000,
         "compare": 2000,
         "conditions": 4000,
-        "sobol_n": 64,
-        "sobol_replicas": 64,
+        "sobol_n": SENSITIVITY_SAMPLES["sobol"],  # `resurgence sensitivity isk`'s defaults
+        "sobol_replicas": SOBOL_REPLICAS,
         "discover_sets": 400,
         "discover_replicas": 8,
     },
@@ -196,6 +198,9 @@ def conditions(scenario, definition, budget) -> list[str]:
 
 
 def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
+    """Sobol' indices on the calibrated model (each replica draws the free parameters
+    from the posterior), as `resurgence sensitivity isk` computes them by default."""
+    model = with_posterior(model, POSTERIOR)
     problem = problem_from_scenario(scenario, model)
     evaluate = engine_evaluator(
         model,
@@ -207,15 +212,20 @@ def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
     )
     analysis = run_sensitivity(problem, "sobol", budget["sobol_n"], evaluate, seed=SEED)
     idx = analysis.indices
+    noise = analysis.noise_shares.get("probability", float("nan"))
     lines = [
-        f"Sobol' indices (SALib, Saltelli's scheme, N = {budget['sobol_n']} base samples, "
-        f"{budget['sobol_replicas']} replicas per parameter set on common random numbers, "
+        f"Sobol' indices (SALib's Saltelli design, N = {budget['sobol_n']} base samples, "
+        f"{budget['sobol_replicas']} independent replicas per parameter set, "
         f"{analysis.design.n_sets:,} sets) of the {len(problem.names)} parameters of the "
         f"{len(problem.condition_names)} conditions, each uniform over its plausible range "
         "(a regional one as one level in every region, or as a factor on each region's "
-        "value). Total-order index ST (with its 95% bootstrap "
-        "half-width) of the resurgence probability and of reported attacks in the horizon's "
-        "last month, by condition:",
+        "value), on the calibrated model: each replica draws the free parameters from the "
+        "posterior. The indices apportion the variance of the resurgence probability as a "
+        "function of the parameters; the replicas' noise "
+        f"({pct(noise)} of the variance of the sets' probabilities) is removed "
+        "(docs/sensitivity.md). Total-order index ST (with its 95% bootstrap half-width) of "
+        "the resurgence probability and of reported attacks in the horizon's last month, "
+        "by condition:",
         "",
     ]
     cond = idx[idx["level"] == "condition"]
@@ -372,8 +382,8 @@ def main(argv: list[str] | None = None) -> None:
         "baseline holds the conditions of early 2024 constant: nothing in it assumes a "
         "policy change. Sections 1 and 3 draw each replica's free parameters from the "
         "posterior calibrated on the published evidence to 2022-12, as `resurgence run isk` "
-        "does, and so does the first table of section 2 (each condition at both ends); its "
-        "Sobol' indices and PRIM boxes vary the conditions' parameters over their ranges "
+        "does, and so do the first table of section 2 (each condition at both ends) and its "
+        "Sobol' indices; its PRIM boxes vary the conditions' parameters over their ranges "
         "around the scenario's values.",
         "",
         "## 1. How likely is a resurgence?",

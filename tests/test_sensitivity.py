@@ -1,9 +1,10 @@
-"""Sensitivity analysis: SALib's indices through `run_sensitivity`, and the CLI command.
+"""Sensitivity analysis: the indices through `run_sensitivity`, and the CLI command.
 
 The analytic cases run through `resurgence.analysis.sensitivity.run_sensitivity`, the
 function `resurgence sensitivity` calls with the engine as its evaluator; here the
-evaluator is a test function. Each evaluator reads its columns by parameter name, since a
-problem orders its parameters condition by condition.
+evaluator is a test function, deterministic or with replicas. Each evaluator reads its
+columns by parameter name, since a problem orders its parameters condition by condition.
+(The estimator itself against known indices: tests/test_stochastic_sobol.py.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from resurgence.analysis.sensitivity import (
     MORRIS_LEVELS,
     OUTPUTS,
     analyse,
+    convergence,
     define_problem,
     engine_evaluator,
     run_sensitivity,
@@ -36,6 +38,7 @@ from resurgence.cli import app
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.posterior import builtin_posterior
 from resurgence.posterior import load as load_posterior
+from resurgence.report import build_report
 from resurgence.scenarios import load_scenario
 
 PI = math.pi
@@ -145,6 +148,47 @@ def test_the_condition_holding_the_only_influential_parameter_ranks_first(method
         assert groups.drop("second").max() == 0.0
 
 
+def test_replica_noise_is_not_an_effect():
+    """Only p3 matters, and each set's output is a mean of 8 noisy replicas with more noise
+    variance per replica (36) than the signal has (26.6): the other conditions' total
+    indices stay at 0, where treating the means as exact gives each of them the noise's
+    share of the variance (about 0.14). Tolerances: two half-widths (about 4 standard
+    errors)."""
+    conditions = {"first": ["p0", "p1"], "second": ["p2", "p3"], "third": ["p4", "p5"]}
+    problem = define_problem(conditions, {f"p{i}": (0.0, 1.0) for i in range(6)})
+    j = problem.names.index("p3")
+    rng = np.random.default_rng(4)
+
+    def evaluate(sets):
+        signal = np.exp(3 * sets[:, j])[:, None]  # variance (e^6 - 1)/6 - ((e^3 - 1)/3)^2
+        return {"y": signal + 6 * rng.standard_normal((len(sets), 8))}
+
+    result = run_sensitivity(problem, "sobol", 1024, evaluate, seed=11)
+    groups = rows(result.indices, "condition")
+    second = groups.loc["second"]
+    assert second["ST"] == pytest.approx(1, abs=2 * second["ST_conf"])
+    others = groups.drop("second")
+    assert (others["ST"].abs() <= 2 * others["ST_conf"]).all(), others
+    assert (others["ST_conf"] < 0.03).all()
+    assert result.noise_shares["y"] == pytest.approx(4.5 / (26.6 + 4.5), abs=0.03)
+    naive = analyse(problem, result.design, result.outputs)  # the means, taken as exact
+    assert rows(naive, "condition").drop("second")["ST"].min() > 0.1
+
+
+def test_convergence_ends_at_the_analysis():
+    """The convergence table redoes the analysis on the first N/8, N/4, N/2 and N base
+    samples; its rows at N are the indices."""
+    problem = define_problem({"c1": ["x1", "x3"], "c2": ["x2"]}, ISHIGAMI_BOUNDS)
+    result = run_sensitivity(problem, "sobol", 256, ishigami(problem.names), seed=2)
+    table = result.convergence
+    assert list(table.columns) == [*COLUMNS["sobol"], "samples"]
+    assert sorted(set(table["samples"])) == [32, 64, 128, 256]
+    last = table[table["samples"] == 256].drop(columns="samples").reset_index(drop=True)
+    pd.testing.assert_frame_equal(last, result.indices)
+    raw = {"y": ishigami(problem.names)(result.design.sets)["y"]}
+    pd.testing.assert_frame_equal(convergence(problem, result.design, raw), table)
+
+
 def test_the_seed_reproduces_the_design_and_the_intervals():
     problem = define_problem({"c1": ["x1"], "c2": ["x2"], "c3": ["x3"]}, ISHIGAMI_BOUNDS)
     f = ishigami(problem.names)
@@ -200,10 +244,9 @@ def check_run(out: Path, method: str, samples: int, replicas: int) -> tuple[pd.D
     return frame, manifest
 
 
-def check_indices(out: Path, frame: pd.DataFrame, manifest: dict) -> tuple:
-    """The indices written are SALib's analysis of the sets and outputs written: the sets are
-    the design the seed gives, and analysing their outputs gives sensitivity.parquet exactly.
-    Returns the problem, design and outputs (per distinct set) read back."""
+def check_design(out: Path, manifest: dict) -> tuple:
+    """The sets written are the design the seed gives. Returns the problem, the design and
+    the outputs (per distinct set: the replicas' means) read back."""
     problem = define_problem(manifest["conditions"], manifest["bounds"], manifest["how"])
     design = sample(problem, manifest["method"], manifest["samples"], manifest["seed"])
     sets = pd.read_parquet(out / "samples.parquet")
@@ -216,10 +259,22 @@ def check_indices(out: Path, frame: pd.DataFrame, manifest: dict) -> tuple:
         np.testing.assert_array_equal(rows[list(problem.names)], design.sets[index])
     first = sets.drop_duplicates("set").sort_values("set")
     outputs = {name: first[name].to_numpy() for name in OUTPUTS}
-    pd.testing.assert_frame_equal(frame, analyse(problem, design, outputs), check_exact=True)
     for name in OUTPUTS:  # an output that never varies has no indices to give
         assert (name in manifest["constant_outputs"]) == (np.ptp(outputs[name]) == 0), name
     return problem, design, outputs
+
+
+def engine_again(manifest: dict, problem, design, definition: Definition | None = None):
+    """The engine's replicas of every set of the design again, on the run's seed, each
+    replica drawing its free parameters from the builtin posterior as `run` does."""
+    spec = load_scenario("isk")
+    definition = definition or Definition.from_scenario(spec)
+    model = compile_model(spec, n_months=manifest["months"])
+    model = with_posterior(model, load_posterior(builtin_posterior("isk")))
+    evaluate = engine_evaluator(
+        model, problem, replicas=manifest["replicas"], seed=manifest["seed"], definition=definition
+    )
+    return evaluate(design.sets)
 
 
 def test_cli_morris_end_to_end(tmp_path):
@@ -230,7 +285,8 @@ def test_cli_morris_end_to_end(tmp_path):
     frame, manifest = check_run(out, "morris", 4, 16)
     assert manifest["design_rows"] == 4 * (PARAMETERS + 1) + 4 * (5 + 1)
     assert manifest["resurgence"]["horizon"] == 36
-    problem, design, outputs = check_indices(out, frame, manifest)
+    problem, design, outputs = check_design(out, manifest)
+    pd.testing.assert_frame_equal(frame, analyse(problem, design, outputs), check_exact=True)
     # Elementary effects are changes of the output over a step of 2/3 of a parameter's
     # range (4 levels), so a probability's mu* lies in [0, 1.5].
     step = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
@@ -238,20 +294,16 @@ def test_cli_morris_end_to_end(tmp_path):
         mu_star = frame.loc[frame["output"] == output, "mu_star"]
         assert mu_star.between(0, most).all(), (output, mu_star.max())
     assert (frame["mu_star_conf"] >= 0).all()
-    # The outputs written are the engine's for those sets, on the run's seed, each replica
-    # drawing its free parameters from the builtin posterior as `run` does.
+    # The outputs written are the means of the engine's replicas of those sets.
     assert "builtin posterior" in manifest["parameters"]
-    spec = load_scenario("isk")
-    definition = Definition.from_scenario(spec)
+    definition = Definition.from_scenario(load_scenario("isk"))
     written = {k: v for k, v in manifest["resurgence"].items() if k != "text"}
     assert json.loads(json.dumps(definition.as_dict())) == written
-    model = compile_model(spec, n_months=manifest["months"])
-    model = with_posterior(model, load_posterior(builtin_posterior("isk")))
-    evaluate = engine_evaluator(model, problem, replicas=16, seed=9, definition=definition)
-    picks = [0, design.n_sets - 1]
-    again = evaluate(design.sets[picks])
+    again = engine_again(manifest, problem, design)
     for output in OUTPUTS:
-        np.testing.assert_array_equal(again[output], outputs[output][picks], output)
+        assert again[output].shape == (design.n_sets, 16)
+        np.testing.assert_array_equal(again[output].mean(axis=1), outputs[output], output)
+    assert manifest["convergence"] == [] and manifest["noise_share"] == {}
     assert "Conditions ranked by mean absolute elementary effect" in result.stdout
     for condition in CONDITIONS:
         assert condition in result.stdout
@@ -268,10 +320,30 @@ def test_cli_sobol_end_to_end(tmp_path):
     assert manifest["parameter_sets"] == 8 * (PARAMETERS + 5 + 2)
     assert manifest["resurgence"]["horizon"] == 6
     assert manifest["months"] == 35  # 2021-08 to the horizon's end, 2024-06
-    check_indices(out, frame, manifest)
+    problem, design, outputs = check_design(out, manifest)
+    # The indices are the noise-corrected analysis of the engine's replicas of the design.
+    definition = Definition.from_scenario(load_scenario("isk"), horizon=6)
+    again = engine_again(manifest, problem, design, definition)
+    for output in OUTPUTS:
+        np.testing.assert_array_equal(again[output].mean(axis=1), outputs[output], output)
+    pd.testing.assert_frame_equal(frame, analyse(problem, design, again), check_exact=True)
+    steps = pd.DataFrame(manifest["convergence"])
+    assert sorted(set(steps["samples"])) == [4, 8]  # N/8 and N/4 are below 4 base samples
+    pd.testing.assert_frame_equal(
+        steps, convergence(problem, design, again), check_dtype=False, check_exact=False
+    )
+    assert set(manifest["noise_share"]) <= set(OUTPUTS)
+    # The report charts the convergence next to the indices.
+    report = build_report(out)
+    assert report.charts == [
+        "chart-sensitivity-conditions",
+        "chart-sensitivity-parameters",
+        "chart-sensitivity-convergence",
+    ]
+    assert "Convergence of the total-order indices" in report.html
     for output in OUTPUTS:
         indices = frame.loc[frame["output"] == output, ["S1", "S1_conf", "ST", "ST_conf"]]
-        if output in manifest["constant_outputs"]:
+        if output in manifest["constant_outputs"] + manifest["noise_only_outputs"]:
             assert indices.isna().all(axis=None), output
         else:
             assert np.isfinite(indices.to_numpy()).all(), output
@@ -287,6 +359,23 @@ def test_cli_help_has_examples():
     result = invoke(["--help"])
     assert result.exit_code == 0
     assert "resurgence sensitivity isk --method sobol --samples 1024" in result.stdout
+
+
+def test_cli_and_api_share_the_default_size():
+    """`resurgence sensitivity isk` and `rs.sensitivity("isk")` run the same design: the
+    size the precision target was met with (benchmarks/RESULTS_sensitivity.md)."""
+    import inspect
+
+    from resurgence.commands.sensitivity import sensitivity_command
+    from resurgence.workflows import sensitivity as workflow
+
+    options = inspect.signature(sensitivity_command).parameters
+    assert options["samples"].default.default is None  # the method's default
+    assert inspect.signature(workflow.sensitivity).parameters["samples"].default is None
+    assert options["replicas"].default.default == workflow.REPLICAS
+    assert workflow.SAMPLES == {"sobol": 4096, "morris": 256}
+    assert "default 4096" in options["samples"].default.help
+    assert "default 256" in options["samples"].default.help
 
 
 def test_the_module_entry_point_loads_the_command(tmp_path):

@@ -1,5 +1,6 @@
 """The page of a sensitivity analysis (`resurgence sensitivity`): the indices of
-`store.SENSITIVITY` by condition of resurgence and by parameter, grouped by condition."""
+`store.SENSITIVITY` by condition of resurgence and by parameter, grouped by condition, and
+for Sobol' their convergence over the base samples (the manifest's `convergence`)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def condition_indices_chart(
         **layout(
             f"Sensitivity by condition: {what}",
             f"Error bars: 95% bootstrap interval. N={samples}, {replicas:,} replicas per "
-            "parameter set, common random numbers.",
+            "parameter set, their noise removed.",
             500,
             bottom=70,
         ),
@@ -165,6 +166,96 @@ def parameter_indices_chart(
     return fig
 
 
+def convergence_chart(
+    output: str,
+    panels: Sequence[tuple[str, dict[str, list[tuple[int, float, float]]]]],
+    conditions: list[str],
+    condition_of: dict[str, str],
+) -> go.Figure:
+    """Total-order indices of an output (its title) against the number of base samples
+    they were estimated from, with their 95% intervals; one panel per level. A
+    parameter's line has its condition's colour, as in the parameter chart.
+
+    `panels`: (title, {name: [(samples, ST, half-width)]}). Settled indices and intervals
+    shrinking like 1/sqrt(N) say N was enough; indices still drifting, that it was not."""
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        horizontal_spacing=0.08,
+        subplot_titles=[f"<b>{escape(title)}</b>" for title, _ in panels],
+    )
+    for col, (_, series) in enumerate(panels, start=1):
+        for i, (name, points) in enumerate(series.items()):
+            look = style(i)
+            group = condition_of.get(name, name)
+            colour = style(conditions.index(group) if group in conditions else i)["colour"]
+            fig.add_trace(
+                go.Scatter(
+                    x=[p[0] for p in points],
+                    y=rounded([p[1] for p in points]),
+                    error_y={
+                        "type": "data",
+                        "array": rounded([p[2] for p in points]),
+                        "color": colour,
+                        "thickness": 1.2,
+                    },
+                    mode="lines+markers",
+                    name=escape(name),
+                    line={"color": colour, "dash": look["dash"], "width": 1.6},
+                    marker={"symbol": look["symbol"], "size": 7},
+                    hovertemplate=f"{escape(name)}: N = %{{x}}, ST = %{{y:.3f}} ± "
+                    "%{error_y.array:.3f}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text="base samples N", type="log", dtick=np.log10(2), row=1, col=col)
+        fig.update_yaxes(title_text="total order ST", row=1, col=col)
+    fig_layout = layout(
+        f"Convergence of the total-order indices: {escape(output)}",
+        "Each point: the analysis redone on the first N base samples of the design. Error "
+        "bars: 95% bootstrap interval.",
+        480,
+        bottom=60,
+    )
+    fig_layout["legend"] = side_legend("condition or parameter")
+    fig_layout["margin"].update(r=230)
+    fig.update_layout(**fig_layout, hovermode="closest")
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def _convergence(records: list[dict], matters: float = 0.05) -> tuple[str, list]:
+    """The chart's output and panels from the manifest's records: every condition, and the
+    parameters whose total-order index at the full N exceeds `matters`. The output is the
+    resurgence probability, or the first output with indices when it has none."""
+    outputs = list(dict.fromkeys(r.get("output") for r in records))
+    if not outputs:
+        return "", []
+    output = "probability" if "probability" in outputs else outputs[0]
+    rows = [r for r in records if r.get("output") == output]
+    full = max(int(r["samples"]) for r in rows)
+    panels = []
+    for level, title in (("condition", "conditions"), ("parameter", f"parameters, ST > {matters}")):
+        mine = [r for r in rows if r["level"] == level]
+        keep = [
+            r["name"]
+            for r in mine
+            if int(r["samples"]) == full and (level == "condition" or _finite(r["ST"]) > matters)
+        ]
+        series = {
+            name: sorted(
+                (int(r["samples"]), _finite(r["ST"]), _finite(r["ST_conf"]))
+                for r in mine
+                if r["name"] == name
+            )
+            for name in keep
+        }
+        if series:
+            panels.append((title, series))
+    return OUTPUT_TITLES.get(output, str(output)), panels
+
+
 def _finite(x) -> float:
     try:
         x = float(x)
@@ -227,9 +318,10 @@ def sections(ctx: Context) -> list[Section]:
         condition_indices_chart(
             by_output, conditions, method=method, samples=samples, replicas=replicas
         ),
-        "Sobol' indices: the share of the output's variance due to a condition alone (S1) "
-        "and with its interactions (ST). With few replicas per set the Monte-Carlo noise "
-        "inflates weak indices a little and S1 can come out slightly negative."
+        "Sobol' indices: the share of the variance of the output, as a function of the "
+        "parameters averaged over the replicas' randomness, due to a condition alone (S1) and "
+        "with its interactions (ST). The replicas' noise is removed, so an index whose "
+        "interval reaches below 0 is one the analysis cannot tell from 0."
         if method == "sobol"
         else "Morris screening: the mean absolute elementary effect of each condition (mu*), "
         "in the output's units; larger means more influential.",
@@ -250,6 +342,21 @@ def sections(ctx: Context) -> list[Section]:
         {"kind": "chart", "chart": c1},
         {"kind": "chart", "chart": c2},
     ]
+    output, panels = _convergence(manifest.get("convergence") or [])
+    condition_of = {p: c for c, ps in (manifest.get("conditions") or {}).items() for p in ps}
+    if panels:
+        blocks.append(
+            {
+                "kind": "chart",
+                "chart": Chart(
+                    "chart-sensitivity-convergence",
+                    convergence_chart(output, panels, conditions, condition_of),
+                    "Whether N was enough: the indices at N/8, N/4, N/2 and N base samples. "
+                    "They should settle and their intervals narrow by about 1.4 each time N "
+                    "doubles.",
+                ),
+            }
+        )
     constant = manifest.get("constant_outputs") or []
     if constant:
         blocks.append(
@@ -257,6 +364,14 @@ def sections(ctx: Context) -> list[Section]:
                 "kind": "text",
                 "text": f"No variance to apportion for: {', '.join(map(str, constant))} (it "
                 "took the same value in every parameter set); its indices are empty.",
+            }
+        )
+    for output in manifest.get("noise_only_outputs") or []:
+        blocks.append(
+            {
+                "kind": "text",
+                "text": f"{output} varied over the parameter sets no more than the replicas' "
+                "noise does; its Sobol' indices are empty (more replicas or base samples).",
             }
         )
     groups = manifest.get("conditions") or {}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from resurgence import store
@@ -25,7 +26,11 @@ from resurgence.workflows.prepare import (
 from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
-REPLICAS = 256  # replicas per parameter set unless the settings say otherwise
+# Sobol': the flagship's analysis with every total-order index that matters to +-0.05,
+# 132 million replica-months, 10 minutes on 2 cores at 220,000 replica-months a second
+# (docs/sensitivity.md, benchmarks/RESULTS_sensitivity.md). Morris: a screening.
+SAMPLES = {"sobol": 4096, "morris": 256}  # base samples N, or trajectories
+REPLICAS = 16  # replicas per parameter set unless the settings say otherwise
 
 
 @dataclass
@@ -36,10 +41,13 @@ class SensitivityResult(Result):
     `parameter`) and name, with Sobol' first- and total-order indices (`S1`, `ST`) or
     Morris' `mu_star` and `sigma`, each with the half-width of its 95% bootstrap interval.
     `samples`: every row of both designs with its parameters and outputs.
+    `convergence`: Sobol' indices at N/8, N/4, N/2 and N base samples (column `samples`),
+    written to the manifest's `convergence`; empty for Morris.
     """
 
     indices: pd.DataFrame
     samples: pd.DataFrame
+    convergence: pd.DataFrame
     method: str
     definition: Definition
     seconds: float = field(default=0.0, kw_only=True, repr=False)
@@ -55,7 +63,7 @@ def sensitivity(
     settings: Settings | None = None,
     *,
     method: str = "sobol",
-    samples: int = 256,
+    samples: int | None = None,
     on_stage: Callable[[str, int | None], None] | None = None,
     command: str | None = None,
     **changes,
@@ -65,22 +73,26 @@ def sensitivity(
 
     Every parameter of the scenario's [conditions] varies uniformly over its plausible
     range (a regional one as one level in every region, or as a factor on each region's
-    value). Replica i of every set draws the same free parameters from the posterior, as
-    `rs.run` does (`posterior="none"`: the scenario's values), so an index measures what the
-    conditions move on the calibrated model. Each distinct parameter set runs
-    `settings.replicas` replicas on common random numbers; SALib computes the indices with
-    95% bootstrap intervals.
+    value). Each replica draws its free parameters from the posterior, as `rs.run` does
+    (`posterior="none"`: the scenario's values), so an index measures what the conditions
+    move on the calibrated model. Each distinct parameter set runs `settings.replicas`
+    independent replicas; the Sobol' indices are those of the resurgence probability as a
+    function of the parameters, with the replicas' noise removed (docs/sensitivity.md),
+    with 95% bootstrap intervals and their convergence over N/8 ... N base samples.
 
     Arguments: `scenario` is a builtin name, a scenario TOML file or a loaded scenario;
-    `settings` (or keyword `changes`) give the replicas per set (default 256), the seed of
-    the design, the bootstrap and the simulations, the resurgence definition and the
-    workers or Dask cluster. `method` is "sobol" (first- and total-order indices; `samples`
-    is SALib's N, a power of 2, and N x (parameters + conditions + 2) sets run) or
-    "morris" (elementary effects, a cheaper screening; `samples` trajectories).
+    `settings` (or keyword `changes`) give the replicas per set (default
+    `REPLICAS`), the seed of the design, the bootstrap and the simulations, the
+    resurgence definition and the workers or Dask cluster. `method` is "sobol" (first- and
+    total-order indices; `samples` is SALib's N, a power of 2, default
+    `SAMPLES["sobol"]`, and N x (parameters + conditions + 2) sets run) or "morris"
+    (elementary effects, a cheaper screening; `samples` trajectories, default
+    `SAMPLES["morris"]`).
     `on_stage(label, sets)` is called when the evaluation starts; `settings.progress`
     counts the parameter sets. `command` is what the manifest records.
 
-    Returns a `SensitivityResult`: `.indices`, `.samples`, `.manifest`, `.write(dir)`
+    Returns a `SensitivityResult`: `.indices`, `.samples`, `.convergence`, `.manifest`,
+    `.write(dir)`
     (sensitivity.parquet, samples.parquet, manifest.json), `.report()`.
 
     Example::
@@ -90,7 +102,9 @@ def sensitivity(
     """
     started = time.perf_counter()
     settings = settings_of(settings or Settings(replicas=REPLICAS), **changes)
-    refuse_unused(settings, "sensitivity", "months", "policies", "chunk_size")
+    refuse_unused(settings, "sensitivity", "months", "policies", "conditions", "chunk_size")
+    if samples is None and method in SAMPLES:
+        samples = SAMPLES[method]
     sa.check_samples(method, samples)
     argument = resolve(scenario)
     spec = argument.spec
@@ -150,7 +164,15 @@ def sensitivity(
         "how": problem.how_of,
         "outputs_analysed": sa.OUTPUTS,
         "constant_outputs": analysis.constant_outputs(),
+        "noise_only_outputs": analysis.noise_only_outputs(),
         "confidence": sa.CONFIDENCE,
+        "estimator": sa.ESTIMATORS[method],
+        "bootstrap_resamples": sa.BOOTSTRAP if method == "sobol" else sa.RESAMPLES,
+        "noise_share": {k: round(v, 4) for k, v in analysis.noise_shares.items()},
+        "convergence": [  # JSON has no NaN: an index a prefix cannot estimate is null
+            {k: None if isinstance(v, float) and np.isnan(v) else v for k, v in row.items()}
+            for row in analysis.convergence.to_dict(orient="records")
+        ],
         "timings": {k: round(v, 3) for k, v in analysis.timings.items()}
         | {"total_s": round(time.perf_counter() - started, 3)},
         "outputs": [store.SENSITIVITY, store.SAMPLES, store.MANIFEST],
@@ -159,6 +181,7 @@ def sensitivity(
         manifest,
         analysis.indices,
         analysis.samples(),
+        analysis.convergence,
         method,
         definition,
         seconds=time.perf_counter() - started,

@@ -1,10 +1,14 @@
 """Benchmark the simulation engine on the flagship scenario.
 
 Measures the wall time of `resurgence.engine.run.run` for the `isk` scenario at 60 months,
-1,000 and 10,000 replicas, 1 and 2 workers. Every timing runs in a fresh Python process
-(this script with a hidden flag) so that each configuration's peak memory is its own. Then
-profiles one 1,000-replica chunk process by process (`simulate_chunk`'s own timings), and
-writes the results to benchmarks/RESULTS.md.
+1,000 and 10,000 replicas, 1 and 2 workers, and of the yardstick (`yardstick_numpy.py`, a
+deliberately simple plain-numpy armed-group model) for the same 10,000 replicas x 60
+months, in the same run. Every timing runs in a fresh Python process (this script with a
+hidden flag) so that each configuration's peak memory is its own. The target: the
+flagship's 10,000 x 60 within 2 s on 2 cores, i.e. within twice the yardstick's time (the
+yardstick makes the target independent of the machine). Then profiles one 1,000-replica
+chunk process by process (`simulate_chunk`'s own timings), and writes the results to
+benchmarks/RESULTS.md.
 
 The peer section runs a reduced flagship model (payroll, counter-terrorism, operations,
 defection and recruitment; see `peer_mesa.py`) in the engine and as a Mesa 3 model with one
@@ -35,8 +39,11 @@ CHUNK = 1000
 SEED = 20240601
 CONFIGS: tuple[tuple[int, int], ...] = ((1_000, 1), (1_000, 2), (10_000, 1), (10_000, 2))
 REFERENCE = (1_000, 1)
-TARGET = (10_000, 2, 5.0)  # replicas, workers, seconds
+TARGET = (10_000, 2, 2.0)  # replicas, workers, seconds
+YARDSTICK_FACTOR = 2.0  # the target's time as a multiple of the yardstick's
+YARDSTICK = {"n_members": 1000, "replicas": 10_000, "months": MONTHS, "regions": 8}
 CHILD_FLAG = "--_child"
+YARDSTICK_FLAG = "--_yardstick"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 PEER_MONTHS = 24
@@ -86,6 +93,16 @@ def child(replicas: int, workers: int) -> None:
     print(json.dumps(result))
 
 
+def yardstick_child() -> None:
+    """Time one run of the yardstick and print a JSON line with the time."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import yardstick_numpy
+
+    start = time.perf_counter()
+    yardstick_numpy.run(**YARDSTICK)
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+
+
 # -------------------------------------------------------------------------- parent side
 
 
@@ -111,22 +128,35 @@ class Timing:
         return self.replicas * MONTHS / self.best
 
 
+def _in_child(*args: str) -> dict:
+    """Run this script with the hidden `args` in a fresh process; its JSON line."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"benchmark child failed: {shlex.join(cmd)}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def measure(replicas: int, workers: int, repeats: int) -> Timing:
     """Run one configuration `repeats` times, each in a fresh process."""
     times, main_kib, worker_kib = [], 0, 0
     for _ in range(repeats):
-        cmd = [sys.executable, str(Path(__file__).resolve()), CHILD_FLAG, str(replicas)]
-        cmd.append(str(workers))
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise SystemExit(f"benchmark child failed: {shlex.join(cmd)}")
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        out = _in_child(CHILD_FLAG, str(replicas), str(workers))
         times.append(out["seconds"])
         main_kib = max(main_kib, out["main_kib"])
         worker_kib = max(worker_kib, out["worker_kib"])
         print(f"  {replicas:>6} replicas, {workers} worker(s): {out['seconds']:.3f} s", flush=True)
     return Timing(replicas, workers, times, main_kib / 1024, worker_kib / 1024)
+
+
+def measure_yardstick(repeats: int) -> list[float]:
+    """Time the yardstick `repeats` times, each in a fresh process."""
+    times = []
+    for _ in range(repeats):
+        times.append(_in_child(YARDSTICK_FLAG)["seconds"])
+        print(f"  yardstick, {YARDSTICK['replicas']:,} replicas: {times[-1]:.3f} s", flush=True)
+    return times
 
 
 def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
@@ -349,6 +379,7 @@ def table(rows: list[list[str]], header: list[str]) -> list[str]:
 
 def report(
     timings: list[Timing],
+    yardstick: list[float],
     profile: tuple[list[tuple[str, float]], float, bool],
     info: dict[str, str],
     command: str,
@@ -381,6 +412,9 @@ def report(
     replicas, workers, limit = TARGET
     target = next(t for t in timings if (t.replicas, t.workers) == (replicas, workers))
     verdict = "MET" if target.best <= limit else "NOT MET"
+    yard = min(yardstick)
+    ratio = target.best / yard
+    relative = "MET" if ratio <= YARDSTICK_FACTOR else "NOT MET"
     spent, total = profile
     prof_rows = [[name, f"{sec:.3f}", f"{sec / total:.1%}"] for name, sec in spent]
     prof_rows.append(["total (chunk)", f"{total:.3f}", f"{sum(s for _, s in spent) / total:.1%}"])
@@ -404,9 +438,32 @@ def report(
         "",
         *table(rows, header),
         "",
+        "## The target, against the yardstick timed in the same run",
+        "",
+        f"The yardstick (`benchmarks/yardstick_numpy.py`, a deliberately simple plain-numpy "
+        f"armed-group model: five binomial draws per (replica, region) and month) ran "
+        f"{YARDSTICK['replicas']:,} replicas x {YARDSTICK['months']} months over "
+        f"{YARDSTICK['regions']} regions in one process, {len(yardstick)} time(s), each in a "
+        f"fresh process: best {yard:.3f} s (median {statistics.median(yardstick):.3f} s).",
+        "",
+        *table(
+            [
+                [
+                    f"flagship `{SCENARIO}`, {workers} workers",
+                    f"{target.best:.3f}",
+                    f"{target.best / yard:.2f}",
+                ],
+                ["yardstick, 1 process", f"{yard:.3f}", "1.00"],
+            ],
+            [f"{replicas:,} replicas x {MONTHS} months", "best (s)", "/ yardstick"],
+        ),
+        "",
         f'Target "{replicas:,} replicas x {MONTHS} months within {limit:g} s on {workers} '
         f'cores": {verdict} (best {target.best:.2f} s; time/{limit:g} s = '
         f"{target.best / limit:.2f})",
+        "",
+        f'Target "within {YARDSTICK_FACTOR:g}x the yardstick timed in the same run": '
+        f"{relative} (flagship / yardstick = {ratio:.2f})",
         "",
         f"## Time by process: one {CHUNK:,}-replica chunk, {MONTHS} months",
         "",
@@ -442,9 +499,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         CHILD_FLAG, nargs=2, type=int, metavar=("REPLICAS", "WORKERS"), help=argparse.SUPPRESS
     )
+    parser.add_argument(YARDSTICK_FLAG, action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._child:
         child(*args._child)
+        return
+    if args._yardstick:
+        yardstick_child()
         return
 
     if args.mesa_replicas < 2:
@@ -456,9 +517,11 @@ def main(argv: list[str] | None = None) -> None:
     if not args.peer_only:
         print(f"Timing {len(CONFIGS)} configurations x {repeats} repeat(s)...", flush=True)
         timings = [measure(r, w, repeats) for r, w in CONFIGS]
+        print("Timing the yardstick...", flush=True)
+        yardstick = measure_yardstick(repeats)
         print("Profiling processes...", flush=True)
         profile = profile_processes(repeats)
-        lines = report(timings, profile, machine(), command, repeats)
+        lines = report(timings, yardstick, profile, machine(), command, repeats)
         print()
         print("\n".join(lines))
     print("Peer: the reduced model in the engine and in Mesa...", flush=True)

@@ -36,7 +36,8 @@ Each month, for the focal group (IS-K), in this order:
    `attrition_base * (2 - cohesion) + unpaid_attrition * strain` (strain 0 here);
 2. counter-terrorism: each member in a host region is lost with the region's raid rate
    `min(capacity * lethality, 0.5)`, lethality mixing indiscriminate and intelligence-led
-   raids, scaled by cell exposure and host unity;
+   raids, scaled by cell exposure and host unity; abroad, with the neighbour's rate
+   `neighbour_lethality`, scaled by cell exposure;
 3. operations: a monthly tempo `Gamma(shape, 1/shape)` common to all regions (drawn by the
    model, i.e. the group), then each member makes a Poisson number of attacks with mean
    `attack_rate * capability * funded * tempo` (a sum of independent Poisson counts per
@@ -44,10 +45,13 @@ Each month, for the focal group (IS-K), in this order:
    drawn with the types' shares;
 4. defection: each member of a unit with defection routes (IMU, ETIM, TTP, Jamaat
    ul-Ahrar and the Tajik faction toward IS-K, IS-K toward the TTP) moves to a route's
-   destination with the route's probability, from the members at the start of the step
-   (an arrival does not leave again the same month);
+   destination with the route's probability (its pull from restrictions, affinity,
+   estrangement from its protector and disunity; toward IS-K, times IS-K's presence in the
+   member's region), from the members at the start of the step (an arrival does not leave
+   again the same month);
 5. recruitment: reconciliation exits (none in the flagship's base), then each region draws
-   a Poisson number of recruits (`pool * rate`), who become new member agents.
+   a Poisson number of recruits (`pool * rate * presence`, at most the pool), who become
+   new member agents; the pool refills slowly toward its size.
 
 A `mesa.DataCollector` records, per month, IS-K's members, the raid losses, the attrition
 (leavers plus IS-K members who defected), the recruits, the attacks and the defectors who
@@ -153,11 +157,13 @@ def poisson(random, mean: float) -> int:
 class Region(mesa.Agent):
     """A region: the host's raids there, its pool of recruits, and the month's tallies."""
 
-    def __init__(self, model: PeerModel, index: int, raid_rate: float, recruit_mean: float):
+    def __init__(self, model: PeerModel, index: int, raid_rate: float, recruit_rate: float):
         super().__init__(model)
         self.index = index
         self.raid_rate = raid_rate
-        self.recruit_mean = recruit_mean
+        self.recruit_rate = recruit_rate  # per person in the pool, before presence
+        self.pool0 = self.pool = 0.0
+        self.presence = 0.0  # the focal group's reach here, m / (m + presence_half)
         self.reconciliation_exit = 0.0
         self.reset()
 
@@ -168,8 +174,12 @@ class Region(mesa.Agent):
         self.attacks = [0] * len(self.model.attack_share)
 
     def recruit(self) -> None:
-        """Recruits arrive from the local pool: a Poisson count, each a new member."""
-        self.recruits = poisson(self.random, self.recruit_mean)
+        """Recruits arrive from the local pool through the group's presence: a Poisson
+        count (at most the pool), each a new member; the pool refills slowly."""
+        mean = self.pool * min(self.recruit_rate * self.presence, 1.0)
+        self.recruits = min(poisson(self.random, mean), math.floor(self.pool))
+        self.pool -= self.recruits
+        self.pool += self.model.pool_renewal * (self.pool0 - self.pool)
         for _ in range(self.recruits):
             Member(self.model, FOCAL, self)
 
@@ -207,7 +217,7 @@ class Member(mesa.Agent):
     def defect(self) -> None:
         """Defection: move to a route's destination with the route's probability, unless
         the member arrived this month."""
-        routes = self.model.routes_from.get(self.unit)
+        routes = self.model.routes_from.get((self.unit, self.region.index))
         if not routes or self.moved == self.model.steps:
             return
         u = self.random.random()
@@ -260,7 +270,7 @@ class PeerModel(mesa.Model):
 
         # payroll
         self.salary = scalar("payroll.salary")
-        self.logistics = scalar("payroll.logistics_per_cell")
+        self.logistics = scalar("payroll.logistics")
         self.max_share = scalar("payroll.max_share")
         self.attrition_base = scalar("payroll.attrition_base")
         self.unpaid_attrition = scalar("payroll.unpaid_attrition")
@@ -281,8 +291,11 @@ class PeerModel(mesa.Model):
         )
         lethality *= cell_ratio ** scalar("counterterrorism.cell_exposure")
         lethality *= 1 - scalar("counterterrorism.unity_weight") * (1 - unity)
+        abroad = scalar("counterterrorism.neighbour_lethality") * cell_ratio ** scalar(
+            "counterterrorism.cell_exposure"
+        )
         raid = [
-            float(min(c * lethality, 0.5)) if h else 0.0
+            float(min(c * lethality, 0.5)) if h else float(abroad)
             for c, h in zip(capacity, host_territory, strict=True)
         ]
 
@@ -312,10 +325,11 @@ class PeerModel(mesa.Model):
             * (1 - scalar("recruitment.integration_effect") * v["recruitment.salafi_integration"])
             * (1 - scalar("recruitment.reconciliation_effect") * recon)
         )
-        recruit_mean = pool * np.minimum(rate, 1.0)
-        self.regions = [
-            Region(self, k, raid[k], float(recruit_mean[k])) for k in range(len(model.regions))
-        ]
+        self.regions = [Region(self, k, raid[k], float(rate[k])) for k in range(len(model.regions))]
+        for region, size in zip(self.regions, pool, strict=True):
+            region.pool0 = region.pool = float(size)
+        self.pool_renewal = scalar("recruitment.pool_renewal")
+        self.presence_half = scalar("recruitment.presence_half")
         exits = recon * scalar("recruitment.reconciliation_exit")
         for region, exit_rate in zip(self.regions, exits, strict=True):
             region.reconciliation_exit = float(exit_rate)
@@ -340,19 +354,18 @@ class PeerModel(mesa.Model):
                 * (1 + scalar("defection.restriction_weight") * restriction)
                 * (1 + scalar("defection.affinity_weight") * affinity)
             )
+            if src != FOCAL:  # estrangement from the protector: its group, or the host
+                w = scalar("defection.estrangement_weight")
+                protector = parent[source] if "." in source else host
+                estrangement = (1 - relation[entity[source], protector]) / 2
+                r *= (1 + w * estrangement) / (1 + w / 2)
             if parent[source] == host and "." in source:
                 r *= 1 + scalar("defection.disunity_weight") * (1 - unity)
             if dst == FOCAL:
                 r *= visibility ** scalar("defection.visibility_elasticity")
-            rates.setdefault(src, []).append((dst, float(min(r, 0.5))))
-        self.routes_from = {}
-        for src, routes in rates.items():
-            scale = max(sum(r for _, r in routes), 1.0)
-            cumulative, table = 0.0, []
-            for dst, r in routes:
-                cumulative += r / scale
-                table.append((dst, cumulative))
-            self.routes_from[src] = table
+            rates.setdefault(src, []).append((dst, float(r)))
+        self.route_rates = rates
+        self.routes_from: dict[tuple[int, int], list[tuple[int, float]]] = {}
         self.joined = [0] * len(units)
 
         # the members, one agent each
@@ -376,6 +389,31 @@ class PeerModel(mesa.Model):
         """The focal group's members."""
         return self.agents_by_type[Member].select(lambda a: a.unit == FOCAL)
 
+    def update_presence(self) -> None:
+        """The focal group's reach in each region, m / (m + presence_half)."""
+        counts = [0] * len(self.regions)
+        for member in self.focal():
+            counts[member.region.index] += 1
+        for region, m in zip(self.regions, counts, strict=True):
+            region.presence = m / (m + self.presence_half)
+
+    def update_routes(self) -> None:
+        """Each (unit, region)'s routes as cumulative probabilities: a route into the focal
+        group goes through its presence there; a source's routes are scaled so that at
+        most all of its members leave."""
+        for src, routes in self.route_rates.items():
+            for region in self.regions:
+                rates = [
+                    (dst, min(r * (region.presence if dst == FOCAL else 1.0), 0.5))
+                    for dst, r in routes
+                ]
+                scale = max(sum(r for _, r in rates), 1.0)
+                cumulative, table = 0.0, []
+                for dst, r in rates:
+                    cumulative += r / scale
+                    table.append((dst, cumulative))
+                self.routes_from[(src, region.index)] = table
+
     def attack_type(self) -> int:
         u, cumulative = self.random.random(), 0.0
         for j, share in enumerate(self.attack_share[:-1]):
@@ -391,7 +429,7 @@ class PeerModel(mesa.Model):
 
         # payroll: the group pays what it can; unpaid salaries drive attrition
         members = len(self.focal())
-        bill = members * self.salary + members / self.cell_size * self.logistics
+        bill = members * (self.salary + self.logistics)
         paid = min(max(self.treasury, 0.0) * self.max_share, bill)
         paid_fraction = paid / bill if bill > 0 else 1.0
         self.arrears = self.arrears * self.memory + (1 - paid_fraction)
@@ -413,10 +451,14 @@ class PeerModel(mesa.Model):
         self.no_attack = math.exp(-self.attack_rate * self.capability * funded * tempo)
         focal.shuffle_do("attack")
 
-        # defection, then recruitment (reconciliation exits first)
+        # defection, then recruitment (reconciliation exits first), both through the
+        # group's presence in each region
+        self.update_presence()
+        self.update_routes()
         self.agents_by_type[Member].shuffle_do("defect")
         if self.reconciling:
             self.focal().shuffle_do("reconcile")
+        self.update_presence()
         regions.shuffle_do("recruit")
         self.datacollector.collect(self)
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resurgence.core.draws import binomial
 from resurgence.core.parameters import Parameter
 
 
@@ -142,8 +141,14 @@ def thin(
     a = (rate * conc)[:, None]
     b = np.maximum(((1.0 - rate) * conc)[:, None], 1e-9)  # a rate of 1 reports everything
     rho = rng.beta(np.broadcast_to(a, (n, months)), np.broadcast_to(b, (n, months)))
-    rho = rho.reshape((n, months) + (1,) * (latent.ndim - 2))
-    return binomial(rng, latent, rho).astype(latent.dtype)
+    # Each latent count is thinned by its replica-month's rate; only non-zero counts are
+    # drawn (most cells of most months have no event), which is the same law.
+    flat = latent.reshape(-1)
+    at = np.flatnonzero(flat)
+    reported = np.zeros(flat.shape, dtype=latent.dtype)
+    cells = int(np.prod(latent.shape[2:], dtype=np.int64))  # per replica-month
+    reported[at] = rng.binomial(flat[at], rho.reshape(-1)[at // cells])
+    return reported.reshape(latent.shape)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def evil_scenario(path: Path) -> Path:
         ),
         'label = "Prison releases at the takeover"': f"label = {_toml_string(EVIL_LABEL)}",
         'label = "Nangarhar"': f"label = {_toml_string(EVIL_REGION)}",
-        'description = "Whether the host\'s relative unity against the group gives way to '
+        "description = \"Whether the host's relative unity against the group gives way to "
         'infighting."': f"description = {_toml_string(EVIL_CONDITION)}",
     }
     for old, new in replacements.items():

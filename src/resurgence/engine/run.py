@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -25,6 +25,7 @@ from resurgence.catalogue import PROCESSES
 from resurgence.core import streams
 from resurgence.core.model import Model
 from resurgence.core.parameters import Params
+from resurgence.core.process import Process
 from resurgence.core.state import FOCAL, RECORDED, VARIABLES, State, filled
 from resurgence.engine.step import step
 from resurgence.engine.workers import exit_with_parent
@@ -117,11 +118,13 @@ def simulate_chunk(
     overrides: dict[str, np.ndarray] | None = None,
     out: dict[str, np.ndarray] | None = None,
     timings: dict[str, float] | None = None,
+    processes: Sequence[Process] = PROCESSES,
 ) -> dict[str, np.ndarray]:
     """Simulate replicas lo..hi-1 (chunk `index`) and return the recorded arrays, each
     (n, months, ...), plus `reported_attacks`; fills `out` (views of the run's arrays)
     when given, so a serial run copies nothing. With `timings`, seconds per process (and
-    for events, recording and observation) are added to it."""
+    for events, recording and observation) are added to it. `processes`: as `step` takes
+    them."""
     n, T = hi - lo, model.n_months
     event_rng, observe_rng, process_rngs = chunk_streams(seed, "run", index)
     params = chunk_params(model, lo, hi, overrides, posterior_draws(model, n, seed, "run", index))
@@ -130,7 +133,7 @@ def simulate_chunk(
         out = allocate(model, n)
     saved: dict[int, np.ndarray] = {}
     for t in range(T):
-        step(state, params, t, model, event_rng, process_rngs, saved, timings)
+        step(state, params, t, model, event_rng, process_rngs, saved, timings, None, processes)
         start = time.perf_counter()
         for name in RECORDED:
             out[name][:, t] = getattr(state, name)

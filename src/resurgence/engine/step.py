@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from resurgence.catalogue import PROCESSES
 from resurgence.core.model import CompiledEvent, Model
 from resurgence.core.parameters import Params
+from resurgence.core.process import Process
 from resurgence.core.state import VARIABLES, State
 
 RESET = tuple(name for name, spec in VARIABLES.items() if spec.reset)
@@ -80,12 +81,15 @@ def step(
     saved: dict[int, np.ndarray],
     timings: dict[str, float] | None = None,
     before: Callable[[str], None] | None = None,
+    processes: Sequence[Process] = PROCESSES,
 ) -> None:
     """Advance every replica of the chunk by one month (offset `month` from the start).
 
     With `timings`, the seconds spent in each process (and in the events) are added to it.
     `before(name)` is called before each process runs, to look at the state as that
     process sees it (the nowcast reads the drivers of attacks before `operations`).
+    `processes` replaces the catalogue's processes by others of the same names in the same
+    order (the tests run the previous engine's steps as a reference this way).
     """
     lap = _Laps(timings)
     for name in RESET:
@@ -93,7 +97,7 @@ def step(
     for event in model.events.get(month, ()):
         apply_event(state, params, event, model, event_rng, saved)
     lap("(events)")
-    for process, rng in zip(PROCESSES, process_rngs, strict=True):
+    for process, rng in zip(processes, process_rngs, strict=True):
         if before is not None:
             before(process.name)
         process.step(state, params, rng, model)

@@ -20,7 +20,7 @@ Relations drive `defection` (trickles and bloc defections) and `alliance`.
 
 import numpy as np
 
-from resurgence.core.draws import binomial
+from resurgence.core.draws import binomial, poisson
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
@@ -178,7 +178,7 @@ def _move(rng, members, src, dst, rate) -> None:
     left = moved.sum(axis=2)
     # An even multinomial split over the destinations, as sequential binomials.
     for i, region in enumerate(dst[:-1]):
-        part = rng.binomial(left, 1.0 / (dst.size - i))
+        part = binomial(rng, left, 1.0 / (dst.size - i))
         members[:, :, region] += part
         left -= part
     members[:, :, dst[-1]] += left
@@ -214,7 +214,7 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
         growth = p["ally.growth"] * (
             1.0 - p["ally.ban_recruitment_effect"] * p["host.ally_ban_enforcement"]
         )
-        members[:, :, local] += rng.poisson(growth[:, None, None] * members[:, :, local])
+        members[:, :, local] += poisson(rng, growth[:, None, None] * members[:, :, local])
         state.members[:, model.ally_units, :] = members
 
     # Only relations with a lever can move away from their timeline level (the anchor),

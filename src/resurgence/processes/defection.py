@@ -21,13 +21,17 @@ moves members within their region. The rate of a route is its base rate times it
 Members leaving a (unit, region) cell are split among its routes by a multinomial draw
 (sequential conditional binomials) from the members at the start of the step, so
 defection conserves members exactly and arrivals do not leave in the month they arrive.
+Only the cells where the source has members in some replica are drawn (an empty cell
+sends nobody), and each draw only where the cell has members and the route a rate.
 
 A route with a `bloc` share can also go over at once: a faction, or part of a group,
 defects in one event, at most once per route. Its monthly hazard is
 `defection.bloc_hazard` times the relative excess of the route's pull over its calm level
 (the grievances that make members leave one by one make a faction leave together), times
 the destination's visibility for the focal group; then a `bloc` share of the source's
-members in every region moves. Focal members leaving for another group are counted
+members in every region moves (Binomial(members, bloc) per region). Every replica draws
+each month whether a bloc goes over; who goes is drawn only in the replicas where one
+does. Focal members leaving for another group are counted
 (`splintered`: a faction leaving, for `ending`); nobody joins a focal group that has
 ended.
 """
@@ -108,123 +112,161 @@ PARAMETERS = (
 def route_pull(state, p, model) -> np.ndarray:
     """Each route's pull, shape (n, routes): the factor on its base rate from
     restrictions, affinity, estrangement, disunity and unpaid salaries (1 when calm)."""
-    rel = state.relation
-    host = model.host_entity
-    pull = np.empty((state.n, len(model.routes)))
-    for r, (src, dst, _) in enumerate(model.routes):
-        src_e, dst_e = model.unit_entity[src], model.unit_entity[dst]
-        if src == 0:  # the host fights the focal group; it does not restrain it
-            restriction = 0.0
-        else:  # a faction shares the restrictions on its group
-            parent = model.unit_parent[src]
-            restriction = np.maximum(np.maximum(-rel[:, host, src_e], -rel[:, host, parent]), 0.0)
-        affinity = np.maximum(rel[:, src_e, dst_e], 0.0)
-        factor = (1.0 + p["defection.restriction_weight"] * restriction) * (
-            1.0 + p["defection.affinity_weight"] * affinity
-        )
-        if src != 0:  # the focal group has no protector
-            w = p["defection.estrangement_weight"]
-            estrangement = (1.0 - rel[:, src_e, model.unit_protector[src]]) / 2.0
-            factor = factor * (1.0 + w * estrangement) / (1.0 + w / 2.0)
-        if model.unit_is_host_faction[src]:
-            factor = factor * (1.0 + p["defection.disunity_weight"] * (1.0 - state.host_unity))
-        if src == 0:
-            factor = factor * (1.0 + p["defection.unpaid_weight"] * salary_strain(state, p))
-        pull[:, r] = factor
+    routes = model.route_index
+    looked = state.relation.reshape(state.n, -1)[:, routes.relations]
+    on_source, on_parent, affinity, to_protector = np.split(looked, 4, axis=1)
+    # A faction shares the restrictions on its group; the host fights the focal group, it
+    # does not restrain it.
+    restriction = np.maximum(np.maximum(-on_source, -on_parent), 0.0) * ~routes.from_focal
+    pull = 1.0 + p["defection.restriction_weight"][:, None] * restriction
+    pull *= 1.0 + p["defection.affinity_weight"][:, None] * np.maximum(affinity, 0.0)
+    w = p["defection.estrangement_weight"][:, None]
+    estrangement = (1.0 + w * (1.0 - to_protector) / 2.0) / (1.0 + w / 2.0)
+    pull *= np.where(routes.from_focal, 1.0, estrangement)  # the focal group has no protector
+    disunity = 1.0 + p["defection.disunity_weight"] * (1.0 - state.host_unity)
+    pull *= np.where(routes.host_faction, disunity[:, None], 1.0)
+    unpaid = 1.0 + p["defection.unpaid_weight"] * salary_strain(state, p)
+    pull *= np.where(routes.from_focal, unpaid[:, None], 1.0)
     return pull
 
 
 def calm_pull(p, model, routes: np.ndarray) -> np.ndarray:
     """The pull of each route in calm times (n, len(routes)): no restriction, affinity or
     arrears, a neutral relation to the protector (1), and a host at its usual unity."""
-    calm = np.ones((p["defection.bloc_hazard"].shape[0], routes.size))
     disunity = p["defection.disunity_weight"] * (1.0 - p["host.unity_target"])
-    for i, r in enumerate(routes):
-        if model.unit_is_host_faction[model.routes[r][0]]:
-            calm[:, i] *= 1.0 + disunity
-    return calm
+    faction = model.route_index.host_faction[routes]
+    return np.where(faction, 1.0 + disunity[:, None], 1.0)
 
 
-def route_rates(state, p, model) -> np.ndarray:
-    """Monthly defection probability of each route in each region, (n, routes, K)."""
-    pull = route_pull(state, p, model)
-    rates = np.empty((state.n, len(model.routes), len(model.regions)))
-    reach = presence(state.members[:, FOCAL, :], p) * (state.ended == 0)[:, None]
-    for r, (_, dst, name) in enumerate(model.routes):
-        rate = p[name] * pull[:, r]
-        if dst == 0:  # joining the focal group: it must look alive and be there
-            rate = rate * state.visibility ** p["defection.visibility_elasticity"]
-            rates[:, r, :] = rate[:, None] * reach
-        else:
-            rates[:, r, :] = rate[:, None]
-    return rates
+def route_rates(state, p, model, pull: np.ndarray | None = None) -> np.ndarray:
+    """Monthly defection probability of each route in each region, (n, routes, K), from
+    the routes' pull (`route_pull`, computed when not given)."""
+    if pull is None:
+        pull = route_pull(state, p, model)
+    to_focal = model.route_index.to_focal[:, None]
+    reach = np.where(to_focal, _reach(state, p)[:, None, :], 1.0)
+    return _base_rates(state, p, model, pull)[:, :, None] * reach
+
+
+def _base_rates(state, p, model, pull: np.ndarray) -> np.ndarray:
+    """Each route's rate before the focal group's reach in the region, (n, routes): its
+    base rate times its pull, and for the focal group as destination its visibility (it
+    must look alive)."""
+    routes = model.route_index
+    rate = np.stack([p[name] for name in routes.names], axis=1) * pull
+    alive = state.visibility ** p["defection.visibility_elasticity"]
+    rate *= np.where(routes.to_focal, alive[:, None], 1.0)
+    return rate
+
+
+def _reach(state, p) -> np.ndarray:
+    """The focal group's reach in each region (n, K): defectors join through its people
+    where they are, and nobody joins a group that has ended."""
+    return presence(state.members[:, FOCAL, :], p) * (state.ended == 0)[:, None]
 
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     state.splintered[:] = 0
-    if not model.routes:
+    routes = model.route_index
+    if not routes.names:
         return
-    rates = np.minimum(route_rates(state, p, model), 0.5)
-    sources = list(model.routes_by_source)
-    # Probability of each route given that the member took none of its source's earlier
-    # routes, after scaling a source's routes so that at most all of its members leave.
-    conditional = np.zeros_like(rates)
-    for ids in model.routes_by_source.values():
-        probs = rates[:, ids] / np.maximum(rates[:, ids].sum(axis=1), 1.0)[:, None]
-        remaining = 1.0 - np.cumsum(probs, axis=1) + probs
-        conditional[:, ids] = np.where(remaining > 1e-12, probs / np.maximum(remaining, 1e-12), 0.0)
-    # Everyone who leaves is drawn from the members at the start of the step, one round
-    # per route position, all sources of a round in one draw.
-    members = state.members
-    left = members[:, sources, :]
-    moved = np.zeros((state.n, len(model.routes), members.shape[2]), dtype=np.int64)
-    rounds = max(len(ids) for ids in model.routes_by_source.values())
-    for r in range(rounds):
-        rows = [i for i, s in enumerate(sources) if len(model.routes_by_source[s]) > r]
-        ids = [model.routes_by_source[sources[i]][r] for i in rows]
-        drawn = binomial(rng, left[:, rows, :], conditional[:, ids, :])
-        left[:, rows, :] -= drawn
-        moved[:, ids, :] = drawn
-    _move(state, model, moved)
-    _blocs(state, p, rng, model)
+    n = state.n
+    pull = route_pull(state, p, model)
+    # Everyone who leaves is drawn from the members at the start of the step. Only the
+    # (route, region) columns whose source has members there in some replica are drawn.
+    left = state.members[:, routes.sources, :].reshape(n, -1)
+    columns = np.flatnonzero(left.any(axis=0)[routes.cell])
+    if columns.size:
+        region, cell = routes.column_region[columns], routes.cell[columns]
+        rate = _base_rates(state, p, model, pull)[:, routes.column_route[columns]]
+        to_focal = routes.to_focal[routes.column_route[columns]]
+        if to_focal.any():
+            rate = np.where(to_focal, rate * _reach(state, p)[:, region], rate)
+        np.minimum(rate, 0.5, out=rate)
+        moved = np.zeros((n, len(routes.names) * state.members.shape[2]), dtype=np.int64)
+        if routes.single:  # one route per source: its rate is the probability
+            moved[:, columns] = binomial(rng, left[:, cell], rate)
+        else:
+            moved[:, columns] = _sequential(rng, left, rate, cell, routes.depth[columns])
+        _move(state, model, moved.reshape(n, len(routes.names), -1))
+    _blocs(state, p, rng, model, pull)
 
 
-def _blocs(state, p, rng, model) -> None:
-    """Bloc defections: a route with a bloc share goes over at once, at most once."""
-    routes = np.flatnonzero(model.route_bloc > 0)
+def _sequential(rng, left, rate, cell, depth) -> np.ndarray:
+    """Members leaving along several routes of a source: one round per position in the
+    source's list of routes, each with the probability of the route given that the member
+    took none of the source's earlier routes, after scaling a source's routes so that at
+    most all of its members leave (a multinomial split as sequential binomials)."""
+    total = np.zeros(left.shape)
+    for d in range(depth.max() + 1):
+        at = depth == d
+        total[:, cell[at]] += rate[:, at]
+    remaining = np.maximum(total, 1.0)
+    drawn = np.zeros(rate.shape, dtype=np.int64)
+    for d in range(depth.max() + 1):
+        at = depth == d
+        share, room = rate[:, at], remaining[:, cell[at]]
+        conditional = np.where(room > 1e-12, share / np.maximum(room, 1e-12), 0.0)
+        remaining[:, cell[at]] = room - share
+        drawn[:, at] = binomial(rng, left[:, cell[at]], conditional)
+        left[:, cell[at]] -= drawn[:, at]
+    return drawn
+
+
+def _blocs(state, p, rng, model, pull: np.ndarray) -> None:
+    """Bloc defections: a route with a bloc share goes over at once, at most once. Every
+    replica draws whether it happens; only those where it does draw who goes."""
+    routes = model.route_index.bloc
     if routes.size == 0:
         return
-    pull = route_pull(state, p, model)[:, routes]
-    excess = np.maximum(pull / calm_pull(p, model, routes) - 1.0, 0.0)
+    excess = np.maximum(pull[:, routes] / calm_pull(p, model, routes) - 1.0, 0.0)
     hazard = p["defection.bloc_hazard"][:, None] * excess
-    for i, r in enumerate(routes):
-        if model.routes[r][1] == 0:
-            alive = (state.ended == 0) & (state.members[:, FOCAL, :].sum(axis=1) > 0)
-            hazard[:, i] *= state.visibility ** p["defection.visibility_elasticity"] * alive
+    to_focal = model.route_index.to_focal[routes]
+    if to_focal.any():
+        alive = (state.ended == 0) & (state.members[:, FOCAL, :].sum(axis=1) > 0)
+        joins = state.visibility ** p["defection.visibility_elasticity"] * alive
+        hazard *= np.where(to_focal, joins[:, None], 1.0)
     happens = (rng.random(hazard.shape) < hazard) & ~state.bloc_done[:, routes]
     if not happens.any():
         return
-    moved = np.zeros((state.n, len(model.routes), state.members.shape[2]), dtype=np.int64)
+    # Who goes is drawn for every route from the members before any bloc moves.
+    blocs = []
     for i, r in enumerate(routes):
-        src = model.routes[r][0]
-        going = binomial(rng, state.members[:, src, :], model.route_bloc[r])
-        moved[:, r, :] = going * happens[:, i, None]
+        rows = np.flatnonzero(happens[:, i])
+        if rows.size:
+            src = model.routes[r][0]
+            blocs.append((r, rows, binomial(rng, state.members[rows, src], model.route_bloc[r])))
     state.bloc_done[:, routes] |= happens
-    _move(state, model, moved)
+    members = state.members
+    for r, rows, going in blocs:
+        src, dst, _ = model.routes[r]
+        members[rows, src] -= going
+        members[rows, dst] += going
+        if dst == FOCAL:
+            state.defections[rows, src] += going.sum(axis=1)
+        elif src == FOCAL:
+            state.attrition[rows] += going
+            state.splintered[rows] += going.sum(axis=1)
 
 
 def _move(state, model, moved: np.ndarray) -> None:
     """Move `moved` (n, routes, K) members along each route, counting arrivals in the
     focal group and the focal group's own leavers."""
+    routes = model.route_index
     members = state.members
-    for r, (src, dst, _) in enumerate(model.routes):
-        members[:, src, :] -= moved[:, r, :]
-        members[:, dst, :] += moved[:, r, :]
-        if dst == 0:
-            state.defections[:, src] += moved[:, r, :].sum(axis=1)
-        elif src == 0:  # the focal group's own members leaving for another group
-            state.attrition += moved[:, r, :]
-            state.splintered += moved[:, r, :].sum(axis=1)
+    if routes.single:  # each source has one route: one subtraction for all
+        members[:, routes.source] -= moved
+    else:
+        for r, src in enumerate(routes.source):
+            members[:, src] -= moved[:, r]
+    for dst in np.unique(routes.target):
+        members[:, dst] += moved[:, routes.target == dst].sum(axis=1)
+    if routes.to_focal.any():  # arrivals by origin (one route from a source to the group)
+        state.defections[:, routes.source[routes.to_focal]] += moved[:, routes.to_focal].sum(axis=2)
+    if routes.from_focal.any():  # the focal group's own members leaving for another group
+        leaving = moved[:, routes.from_focal].sum(axis=1)
+        state.attrition += leaving
+        state.splintered += leaving.sum(axis=1)
 
 
 PROCESS = Process(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resurgence.core.draws import binomial
+from resurgence.core.draws import binomial, poisson
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
@@ -274,17 +274,19 @@ def monthly_deaths(state, p, rng, counts: np.ndarray) -> np.ndarray:
     Drawn without looking at attacks one by one, except in the tail: of a cell's A attacks,
     T ~ Binomial(A, tail_share) are in the tail and F ~ Binomial(A - T, body share) in the
     body; the body's deaths are F + NegBinomial(F, 1 / body_mean) (a sum of geometrics,
-    one gamma-Poisson draw per cell); the tail's are drawn one by one for the few tail
-    attacks on one flat array and summed per cell.
+    one gamma-Poisson draw per cell with F > 0); the tail's are drawn one by one for the
+    few tail attacks on one flat array and summed per cell.
     """
     tail_share = np.minimum(p["operations.severity_tail_share"], 1.0)
     body_share = np.clip(1.0 - p["operations.nonfatal_share"] - tail_share, 0.0, 1.0)
     body_cond = np.where(tail_share < 1.0, body_share / np.maximum(1.0 - tail_share, 1e-12), 0.0)
     tails = binomial(rng, counts, tail_share[:, None])
     fatal = binomial(rng, counts - tails, np.minimum(body_cond, 1.0)[:, None])
-    mean = p["operations.severity_body_mean"][:, None]
-    extra = rng.poisson(rng.gamma(fatal, mean - 1.0))  # NegBinomial(F, 1 / mean)
-    deaths = fatal + extra
+    # NegBinomial(F, 1 / body_mean) as a gamma-Poisson mixture, drawn where F > 0.
+    some = fatal > 0
+    scale = np.broadcast_to(p["operations.severity_body_mean"][:, None] - 1.0, fatal.shape)
+    deaths = fatal.copy()
+    deaths[some] += rng.poisson(rng.gamma(fatal[some], scale[some]))
     total = int(tails.sum())
     if total:
         flat = tails.ravel()
@@ -401,7 +403,7 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
     tempo = rng.gamma(shape, 1.0 / shape)
     _, _, a1, d = excitation_terms(p)
     carry = state.excitation
-    counts = rng.poisson(terms.mean(tempo) * terms.where())
+    counts = poisson(rng, terms.mean(tempo) * terms.where())
     carry *= d[:, None]
     carry += (terms.n * a1)[:, None] * counts
     carry *= active[:, None]
@@ -419,7 +421,7 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
         left = left - part
         remaining = remaining - mix[:, j]
     state.attacks[:, :, -1] = left
-    cost = state.attacks.sum(axis=1) @ model.attack_cost
+    cost = (state.attacks.sum(axis=1) * model.attack_cost).sum(axis=1)
     state.treasury -= np.minimum(cost, np.maximum(state.treasury, 0.0))
     state.deaths[:] = monthly_deaths(state, p, rng, counts)
 

@@ -44,7 +44,7 @@ PARAMETERS = (
 
 def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> None:
     v = state.visibility
-    weighted = state.attacks.sum(axis=1) @ model.attack_visibility
+    weighted = (state.attacks.sum(axis=1) * model.attack_visibility).sum(axis=1)
     signal = weighted * (1.0 + p["perception.amplification"] * state.propaganda)
     seen = 1.0 - np.exp(-signal / p["perception.reference_attacks"])
     m = p["perception.memory"]

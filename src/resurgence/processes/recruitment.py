@@ -19,7 +19,7 @@ group that has ended recruits nobody.
 
 import numpy as np
 
-from resurgence.core.draws import binomial
+from resurgence.core.draws import binomial, poisson
 from resurgence.core.model import Model
 from resurgence.core.parameters import Parameter, Params
 from resurgence.core.process import Process
@@ -167,7 +167,7 @@ def step(state: State, p: Params, rng: np.random.Generator, model: Model) -> Non
     )
     active = (state.ended == 0)[:, None]  # a group that has ended recruits nobody
     pool = state.pool
-    new = np.minimum(rng.poisson(pool * np.minimum(rate, 1.0) * active), np.floor(pool))
+    new = np.minimum(poisson(rng, pool * np.minimum(rate, 1.0) * active), np.floor(pool))
     new = new.astype(np.int64)
     members += new
     state.recruits[:] = new

@@ -13,13 +13,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from helpers.browser import chromium, console_errors, screenshot
+from helpers.browser import chromium, console_errors
 from helpers.evil import EVIL_CONDITION, EVIL_LABEL, EVIL_TITLE, evil_scenario
 from resurgence.explore.app import create_app
 from resurgence.explore.levers import Choices, Levers, Raw, read_levers
@@ -102,6 +103,21 @@ def test_the_runner_pairs_the_levers_with_the_baseline_on_the_same_random_number
     assert moved.difference[0] == pytest.approx(moved.lever_p[0] - moved.base_p[0])
     assert "--policy no_funding@2022-01" in moved.result.manifest["command"]
     assert "--condition windfalls=1" in moved.result.manifest["command"]
+
+
+def test_the_baseline_run_as_the_page_starts_is_not_run_again():
+    runner = Runner("isk")
+    levers = Levers(replicas=120, seed=5)
+    started = threading.Thread(target=runner.prepare, args=(levers,))
+    started.start()
+    first = runner.answer(levers, runner.ticket())  # asked while the baseline still runs
+    started.join()
+    progress = runner.progress()
+    assert progress.total == progress.done == levers.replicas  # the levers' run alone
+    again = runner.answer(
+        Levers(conditions=(("windfalls", -1.0),), replicas=120, seed=5), runner.ticket()
+    )
+    assert again.baseline is first.baseline
 
 
 def test_a_newer_request_stops_an_older_run():
@@ -274,7 +290,9 @@ def test_the_page_answers_each_lever_against_the_baseline(browser, page, tmp_pat
     assert manifest["command"] in _text(browser, "saved")
 
     shot = tmp_path / "explore.png"
-    screenshot(browser, shot)
+    browser.set_window_size(1280, 1000)
+    browser.execute_script("window.scrollTo(0, 0)")
+    assert browser.save_screenshot(str(shot))
     if os.environ.get("RESURGENCE_UPDATE_SCREENSHOT"):
         shutil.copy(shot, ROOT / "docs" / "explore-screenshot.png")
 

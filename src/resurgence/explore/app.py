@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from pathlib import Path
 
 import dash
@@ -30,6 +31,7 @@ from resurgence.explore.levers import (
     LEVEL_STEP,
     REPLICAS,
     Choices,
+    Levers,
     Raw,
     read_levers,
 )
@@ -47,6 +49,7 @@ def create_app(source: str, spec: Scenario, save_root: Path) -> Dash:
     under `save_root`."""
     choices = Choices.of(source, spec)
     runner = Runner(source)
+    threading.Thread(target=runner.prepare, args=(Levers(),), daemon=True).start()
     save_root = Path(save_root).resolve()
     app = Dash(__name__, title=f"resurgence explore: {spec.scenario.name}")
     app.layout = _layout(choices)
@@ -206,7 +209,7 @@ def _layout(choices: Choices) -> html.Div:
                     options=[{"label": f" {p.title or p.name}", "value": "on"}],
                     value=[],
                 ),
-                html.Div(p.description, className="help"),
+                html.Details([html.Summary("what it does"), p.description], className="help"),
                 html.Label(
                     [
                         "from ",
@@ -236,7 +239,7 @@ def _layout(choices: Choices) -> html.Div:
                         max=1,
                         step=LEVEL_STEP,
                         value=0,
-                        marks={-1: "against the group", 0: "scenario", 1: "in its favour"},
+                        marks={-1: "against", 0: "scenario", 1: "favour"},
                     ),
                     className="slider",
                 ),
@@ -284,10 +287,15 @@ def _layout(choices: Choices) -> html.Div:
     )
     controls = html.Div(
         [
+            html.H2("Conditions of resurgence"),
+            html.P(
+                "Each from -1, against the group, through 0, the scenario's values, to +1, "
+                "in its favour.",
+                className="help",
+            ),
+            *conditions,
             html.H2("Policies"),
             *policies,
-            html.H2("Conditions of resurgence"),
-            *conditions,
             html.H2("Resurgence definition"),
             definition,
             html.H2("Run"),

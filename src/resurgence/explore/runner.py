@@ -5,7 +5,8 @@ policy, every condition at the scenario's values) and the run with the user's le
 Replica i draws the same random numbers in both, so the paired difference of their
 resurgence indicators is the levers' effect, with Newcombe's interval; levers at the
 baseline give a difference of exactly 0. Baselines are kept (a few, by their settings),
-so moving a lever runs one ensemble, not two.
+so moving a lever runs one ensemble, not two; the page's default baseline is run as the
+page starts (`prepare`).
 
 The page sends a new request whenever a control moves, and an analyst drags sliders: a
 request takes a ticket, and a run whose ticket is no longer the newest stops at its next
@@ -61,7 +62,24 @@ class Runner:
         self._lock = threading.Lock()
         self._progress = Progress()
         self._baselines: OrderedDict[Levers, RunResult] = OrderedDict()
+        self._preparing: dict[Levers, threading.Event] = {}
         self.last: Answer | None = None
+
+    def prepare(self, levers: Levers) -> None:
+        """Run and keep the baseline of `levers` before anyone asks (the page does it as
+        it starts, so that its first answer is one run, not two); a request that needs
+        this baseline meanwhile waits for it rather than running it again."""
+        key = levers.baseline()
+        with self._lock:
+            if key in self._baselines or key in self._preparing:
+                return
+            done = self._preparing[key] = threading.Event()
+        try:
+            self._keep(key, run(self.source, key.settings()))
+        finally:
+            with self._lock:
+                del self._preparing[key]
+            done.set()
 
     def progress(self) -> Progress:
         with self._lock:
@@ -77,6 +95,10 @@ class Runner:
         """The levers' run against its baseline; raises `Superseded` if a newer request
         arrives first."""
         base_levers = levers.baseline()
+        with self._lock:
+            preparing = self._preparing.get(base_levers)
+        if preparing is not None:
+            preparing.wait()
         with self._lock:
             baseline = self._baselines.get(base_levers)
             self._progress.total = levers.replicas * (1 if baseline is not None else 2)

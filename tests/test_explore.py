@@ -120,6 +120,17 @@ def test_the_baseline_run_as_the_page_starts_is_not_run_again():
     assert again.baseline is first.baseline
 
 
+def test_one_baseline_serves_every_definition():
+    runner = Runner("isk")
+    first = runner.answer(Levers(replicas=150, seed=9), runner.ticket())
+    stricter = Levers(definition=(("threshold", 3.0),), replicas=150, seed=9)
+    moved = runner.answer(stricter, runner.ticket())
+    assert moved.baseline is first.baseline
+    assert moved.difference[0] == 0.0  # the same replicas, read by the same definition
+    assert moved.base_p[0] >= first.base_p[0]  # a lower threshold is reached more often
+    assert moved.result.probability.definition.threshold == 3.0
+
+
 def test_a_newer_request_stops_an_older_run():
     runner = Runner("isk")
     older = runner.ticket()

@@ -100,9 +100,11 @@ class Levers:
         )
 
     def baseline(self) -> Levers:
-        """The same run with no policy and every condition at the scenario's values: the
-        reference the page compares against, on the same random numbers."""
-        return Levers(definition=self.definition, replicas=self.replicas, seed=self.seed)
+        """The same replicas with no policy and every condition at the scenario's values:
+        the reference the page compares against, on the same random numbers. It keeps the
+        scenario's definition: a run goes to the scenario's end whatever the definition,
+        which only says how its ensemble is read, so one baseline serves every definition."""
+        return Levers(replicas=self.replicas, seed=self.seed)
 
 
 @dataclass

@@ -3,11 +3,12 @@
 Scenario discovery asks the same question of thousands of parameter sets: with these
 values, how likely is a resurgence, and how active is the group at the horizon? (The
 sensitivity analysis asks it too, but of each replica, to remove the replicas' noise from
-its indices: `analysis.sensitivity` evaluates its own chunks.) Each set runs `replicas` replicas as one chunk, seeded like chunk 0 of a
-run, so every set sees the same random numbers (common random numbers: differences
-between sets come from the parameters, not from the draws). Workers reduce each chunk to
-the few numbers asked for, so memory does not grow with the number of sets. A regional
-parameter is sampled as one number too, a level or a factor (`analysis.conditions`).
+its indices: `analysis.sensitivity` evaluates its own chunks.) Each set runs `replicas`
+replicas as one chunk, seeded like chunk 0 of a run, so every set sees the same random
+numbers (common random numbers: differences between sets come from the parameters, not
+from the draws). Workers reduce each chunk to the few numbers asked for, so memory does
+not grow with the number of sets. A regional parameter is sampled as one number too, a
+level or a factor (`analysis.conditions`).
 """
 
 from __future__ import annotations

@@ -137,10 +137,9 @@ def at_levels(model: Model, space: pd.DataFrame, levels: Mapping[str, float]) ->
             )
         if level == 0:
             continue
-        share = abs(level)
+        share, ends = abs(level), end_values(rows, favour=level > 0)
         for row in rows.itertuples(index=False):
-            end = row.high if (row.favours == "high") == (level > 0) else row.low
-            base = model.values[row.parameter]
+            end, base = ends[row.parameter], model.values[row.parameter]
             if row.how == "scale":
                 moved = base * (1.0 + share * (end - 1.0))
             else:

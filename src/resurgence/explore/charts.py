@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from resurgence.explore.runner import Answer
-from resurgence.report.events import EventMark, add_events, month_axis
+from resurgence.report.events import EventMark, add_events, event_marks, month_axis
 from resurgence.report.style import add_band, layout, style
 from resurgence.scenarios import Scenario, load_policy
 
@@ -29,16 +29,12 @@ PANELS = (
 GREY = {"colour": "#8c8c8c"}
 
 
-def event_marks(spec: Scenario, policies: Iterable[str]) -> list[EventMark]:
+def marks_of(spec: Scenario, policies: Iterable[str]) -> list[EventMark]:
     """The scenario's dated events and those of `policies` (`NAME@YYYY-MM`), by month."""
-    timeline = [(e.month, e.label, e.source or e.assumption) for e in spec.events]
+    timeline = [(e, "") for e in spec.events]
     for name in policies:
-        policy = load_policy(name, spec)
-        timeline += [(e.month, f"{e.label} ({name})", e.assumption) for e in policy.events]
-    by_month: dict[str, list[tuple[str, str]]] = {}
-    for month, label, source in timeline:
-        by_month.setdefault(month, []).append((label, source))
-    return [EventMark(m, tuple(events)) for m, events in sorted(by_month.items())]
+        timeline += [(e, name) for e in load_policy(name, spec).events]
+    return event_marks(timeline)
 
 
 def fans(answer: Answer, spec: Scenario) -> go.Figure:
@@ -52,7 +48,7 @@ def fans(answer: Answer, spec: Scenario) -> go.Figure:
         horizontal_spacing=0.08,
     )
     focal = answer.result.model.units[0]
-    marks = event_marks(spec, answer.levers.policies)
+    marks = marks_of(spec, answer.levers.policies)
     shapes = []
     for k, (variable, _) in enumerate(PANELS):
         row, col = k // 2 + 1, k % 2 + 1

@@ -19,7 +19,7 @@ import pandas as pd
 
 from resurgence import store
 from resurgence.errors import ResurgenceError
-from resurgence.report.events import EventMark
+from resurgence.report.events import EventMark, event_label, event_marks
 
 
 def read_manifest(run_dir: Path, commands: Sequence[str]) -> dict:
@@ -163,11 +163,8 @@ def load_context(run_dir: Path, manifest: dict, source: str | None) -> Context:
                 f"The scenario file ({source}) has changed since the run (hash {found}, the "
                 f"run's {expected}); the events marked are the file's current ones."
             )
-    by_month: dict[str, list[tuple[str, str]]] = {}
-    rows = []
-    for e, policy in sorted(timeline, key=lambda item: item[0].month):
-        label = f"policy {policy}: {e.label}" if policy else e.label
-        by_month.setdefault(e.month, []).append((label, e.source))
-        rows.append((e.month, label, e.source, e.assumption))
-    marks = [EventMark(month, tuple(items)) for month, items in by_month.items()]
-    return Context(run_dir, manifest, spec, marks, rows, notes)
+    rows = [
+        (e.month, event_label(e.label, policy), e.source, e.assumption)
+        for e, policy in sorted(timeline, key=lambda item: item[0].month)
+    ]
+    return Context(run_dir, manifest, spec, event_marks(timeline), rows, notes)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from resurgence.report.style import escape, wrap
+from resurgence.scenarios.schema import Event
 
 EVENT_COLOUR = "#555555"
 
@@ -27,6 +28,20 @@ class EventMark:
                 short = source if len(source) <= 150 else source[:147].rstrip() + "..."
                 lines.append("   <i>" + wrap(short, 70).replace("<br>", "<br>   ") + "</i>")
         return "<br>".join(lines)
+
+
+def event_label(label: str, policy: str) -> str:
+    """An event's label as the charts show it: a policy's events say whose they are."""
+    return f"policy {policy}: {label}" if policy else label
+
+
+def event_marks(timeline: Iterable[tuple[Event, str]]) -> list[EventMark]:
+    """The marks of a timeline of (event, policy name or "") pairs: one per month, in
+    month order, each with its events' labels and sources."""
+    by_month: dict[str, list[tuple[str, str]]] = {}
+    for e, policy in sorted(timeline, key=lambda item: item[0].month):
+        by_month.setdefault(e.month, []).append((event_label(e.label, policy), e.source))
+    return [EventMark(month, tuple(items)) for month, items in by_month.items()]
 
 
 def add_events(

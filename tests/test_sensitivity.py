@@ -27,6 +27,7 @@ from resurgence.analysis.sensitivity import (
     COLUMNS,
     MORRIS_LEVELS,
     OUTPUTS,
+    Precision,
     analyse,
     convergence,
     define_problem,
@@ -203,6 +204,101 @@ def test_the_seed_reproduces_the_design_and_the_intervals():
 # ---------------------------------------------------------------------------- the CLI
 
 
+# The adaptive design on a probability observed through 16 Bernoulli replicas, p(x) = 0.05 +
+# 0.4 x1 + 0.2 x2 + 0.3 x2 x3 (tests/test_stochastic_sobol.py: ST = 0.512, 0.416, 0.096)
+# with three parameters that do nothing. Each set's replicas are seeded by its parameters,
+# so a set gives the same replicas whichever evaluation it falls in.
+ADAPTIVE = {"strong": ["x1"], "pair": ["x2", "x3"], "idle": ["x4", "x5", "x6"]}
+ADAPTIVE_ST = {"x1": 0.512, "x2": 0.416, "x3": 0.096, "x4": 0.0, "x5": 0.0, "x6": 0.0}
+
+
+def bernoulli(names, replicas: int = 16):
+    order = [names.index(f"x{i}") for i in range(1, 4)]
+    calls = []
+
+    def evaluate(sets: np.ndarray) -> dict[str, np.ndarray]:
+        calls.append(len(sets))
+        x1, x2, x3 = sets[:, order].T
+        p = 0.05 + 0.4 * x1 + 0.2 * x2 + 0.3 * x2 * x3
+        hits = np.empty((len(sets), replicas))
+        for i, row in enumerate(sets):
+            hits[i] = np.random.default_rng(row.view(np.uint64).tolist()).random(replicas) < p[i]
+        return {"probability": hits}
+
+    evaluate.calls = calls
+    return evaluate
+
+
+def adaptive_problem():
+    return define_problem(ADAPTIVE, {f"x{i}": (0.0, 1.0) for i in range(1, 7)})
+
+
+def test_the_adaptive_design_refines_only_the_indices_short_of_precision():
+    problem = adaptive_problem()
+    precision = Precision(first=64, half_width=0.1)
+    evaluate = bernoulli(problem.names)
+    result = run_sensitivity(problem, "sobol", 1024, evaluate, seed=4, precision=precision)
+    depths = result.depths()
+    indices = result.indices.set_index(["level", "name"])
+    for level, names in (("condition", list(ADAPTIVE)), ("parameter", problem.names)):
+        for name in names:
+            st, half = indices.loc[(level, name), ["ST", "ST_conf"]]
+            # The stopping rule: precise enough, or at the design's N.
+            assert half <= 0.1 or depths[level][name] == 1024, (level, name, st, half)
+            if level == "parameter":
+                assert abs(st - ADAPTIVE_ST[name]) <= 2 * half + 0.01, (name, st, half)
+    # The dominant parameter needed more base samples than the idle ones, and the design
+    # was evaluated in stages, not all of it.
+    assert depths["parameter"]["x1"] > min(depths["parameter"][x] for x in ("x4", "x5", "x6"))
+    assert len(evaluate.calls) == len(result.stages) > 1
+    assert sum(evaluate.calls) == result.evaluated.sum() < result.design.n_sets
+    assert [stage["sets"] for stage in result.stages] == evaluate.calls
+
+
+def test_an_index_of_the_adaptive_design_is_the_full_design_at_its_depth():
+    """A group refined to n base samples has the indices SALib's design at N = n gives:
+    the Sobol' sequence's prefix is balanced and V comes from the same rows."""
+    problem = adaptive_problem()
+    precision = Precision(first=64, half_width=0.1)
+    adaptive = run_sensitivity(
+        problem, "sobol", 1024, bernoulli(problem.names), seed=4, precision=precision
+    )
+    frame = adaptive.indices.set_index(["output", "level", "name"])
+    for level, depth in adaptive.depths().items():
+        for name, n in depth.items():
+            full = run_sensitivity(problem, "sobol", n, bernoulli(problem.names), seed=4)
+            expected = full.indices.set_index(["output", "level", "name"])
+            key = ("probability", level, name)
+            pd.testing.assert_series_equal(frame.loc[key], expected.loc[key])
+
+
+def test_a_precise_start_evaluates_only_the_first_rows():
+    problem = adaptive_problem()
+    loose = Precision(first=64, half_width=1.0)
+    result = run_sensitivity(
+        problem, "sobol", 1024, bernoulli(problem.names), seed=4, precision=loose
+    )
+    assert len(result.stages) == 1
+    head = run_sensitivity(problem, "sobol", 64, bernoulli(problem.names), seed=4)
+    assert result.evaluated.sum() == head.design.n_sets
+    pd.testing.assert_frame_equal(result.indices, head.indices)
+    assert set(result.samples()["row"]) == set(head.samples()["row"])
+
+
+def test_the_engine_evaluator_draws_new_replicas_on_each_call():
+    """An adaptive design's later stages must not reuse the replicas of the first."""
+    spec = load_scenario("isk")
+    definition = Definition.from_scenario(spec, horizon=2)
+    model = compile_model(spec, n_months=31)
+    problem = define_problem({"c": ["sponsor.decline_rate"]}, {"sponsor.decline_rate": (0, 0.1)})
+    sets = np.full((4, 1), 0.05)
+    first = engine_evaluator(model, problem, replicas=200, seed=3, definition=definition)
+    once, twice = first(sets)["attacks"], first(sets)["attacks"]
+    again = engine_evaluator(model, problem, replicas=200, seed=3, definition=definition)
+    np.testing.assert_array_equal(again(sets)["attacks"], once)
+    assert not np.array_equal(once, twice)
+
+
 def invoke(args: list[str]):
     result = CliRunner().invoke(app, ["sensitivity", *args], env={"COLUMNS": "250"})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -358,7 +454,7 @@ def test_cli_sobol_end_to_end(tmp_path):
 def test_cli_help_has_examples():
     result = invoke(["--help"])
     assert result.exit_code == 0
-    assert "resurgence sensitivity isk --method sobol --samples 1024" in result.stdout
+    assert "resurgence sensitivity isk --samples 1024 --half-width 0" in result.stdout
 
 
 def test_cli_and_api_share_the_default_size():

@@ -177,7 +177,7 @@ def problem_from_scenario(scenario: Scenario, model: Model) -> Problem:
     return define_problem(conditions, bounds, how_of(space))
 
 
-def check_samples(method: str, n: int) -> None:
+def check_samples(method: str, n: int, option: str = "--samples") -> None:
     """Raise a `ResurgenceError` naming the option when `method` or `n` cannot be used."""
     if method not in METHODS:
         raise ResurgenceError(
@@ -185,13 +185,32 @@ def check_samples(method: str, n: int) -> None:
         )
     if n < 2:
         what = "base samples" if method == "sobol" else "trajectories"
-        raise ResurgenceError(f"--samples: {n} {what}; at least 2 are needed")
+        raise ResurgenceError(f"{option}: {n} {what}; at least 2 are needed")
     if method == "sobol" and n & (n - 1):
         below = 1 << (n.bit_length() - 1)
         raise ResurgenceError(
-            f"--samples: {n} is not a power of 2, which Sobol' sampling needs to keep its "
+            f"{option}: {n} is not a power of 2, which Sobol' sampling needs to keep its "
             f"balance; use {below} or {below * 2}"
         )
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The adaptive Sobol' design: every index starts with `first` base samples; each
+    condition or parameter whose total-order index of the resurgence probability still
+    has a 95% half-width above `half_width` gets twice as many base samples, and so on up
+    to the design's N. Only the rows of A, B and the refined groups' AB matrices are
+    added, so precision goes where it is short: for `isk`, a dominant condition and
+    parameter need more than N = 1,024 and the rest do not (docs/sensitivity.md)."""
+
+    first: int = 1024
+    half_width: float = 0.05
+
+    def check(self) -> None:
+        """Raise a `ResurgenceError` naming the option that cannot be used."""
+        check_samples("sobol", self.first, option="--first-samples")
+        if not self.half_width >= 0:
+            raise ResurgenceError(f"--half-width: {self.half_width} is not a half-width >= 0")
 
 
 def _seeds(seed: int) -> tuple[int, int]:
@@ -276,15 +295,23 @@ def _morris(problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str,
 
 
 def _checked(design: Design, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The outputs as float arrays, one row per set; a set not evaluated (an adaptive
+    design's, `refine`) holds NaN."""
     checked = {}
     for output, values in outputs.items():
         values = np.asarray(values, dtype=float)
         if values.ndim not in (1, 2) or values.shape[0] != design.n_sets:
             raise ValueError(f"{output}: expected {design.n_sets} sets, got {values.shape}")
-        if not np.all(np.isfinite(values)):
+        if np.isinf(values).any():
             raise ResurgenceError(f"{output}: the evaluation gave non-finite values")
         checked[output] = values
     return checked
+
+
+def _varies(means: np.ndarray) -> bool:
+    """Whether an output took more than one value over the sets evaluated."""
+    held = means[np.isfinite(means)]
+    return held.size > 0 and np.ptp(held) > 0
 
 
 def _labels(problem: Problem, level: str) -> dict[str, list[str]]:
@@ -306,7 +333,7 @@ def analyse(problem: Problem, design: Design, outputs: Mapping[str, np.ndarray])
                 index = design.condition_index if grouped else design.parameter_index
                 salib = problem.salib(grouped)
                 indices = _morris(salib, design.sets[index], means[index], analysis_seed)
-            elif np.ptp(means) == 0:  # nothing to apportion
+            elif not _varies(means):  # nothing to apportion
                 nan = np.full(len(_labels(problem, level)["name"]), np.nan)
                 indices = dict.fromkeys(SOBOL_INDICES, nan)
             else:
@@ -329,7 +356,7 @@ def convergence(
     frames = []
     for output, values in _checked(design, outputs).items():
         means = values.mean(axis=1) if values.ndim == 2 else values
-        if np.ptp(means) == 0 or not ss.noise_share(_blocks(problem, design, values, True)) < 1:
+        if not _varies(means) or not ss.noise_share(_blocks(problem, design, values, True)) < 1:
             continue
         for level in LEVELS:
             blocks = _blocks(problem, design, values, level == "condition")
@@ -358,7 +385,7 @@ def noise_shares(design: Design, outputs: Mapping[str, np.ndarray]) -> dict[str,
     (`stochastic_sobol`); large shares (above about a third) call for more replicas."""
     shares = {}
     for output, values in _checked(design, outputs).items():
-        if values.ndim == 2 and values.shape[1] > 1 and np.ptp(values) > 0:
+        if values.ndim == 2 and values.shape[1] > 1 and _varies(values.mean(axis=1)):
             index = design.parameter_index
             shares[output] = ss.noise_share(ss.split(values[index], len(index) // design.n - 2))
     return shares
@@ -373,12 +400,30 @@ class Analysis:
     convergence: pd.DataFrame  # Sobol' indices at N/8 ... N base samples (empty for Morris)
     noise_shares: dict[str, float]  # share of each output's variance that is replica noise
     timings: dict[str, float] = field(default_factory=dict)
+    stages: list[dict] = field(default_factory=list)  # each evaluation: samples, sets, groups
+
+    @property
+    def evaluated(self) -> np.ndarray:
+        """Which distinct sets were evaluated (all but the rows an adaptive design left)."""
+        return np.isfinite(next(iter(self.outputs.values())))
+
+    def depths(self) -> dict[str, dict[str, int]]:
+        """Per level, the base samples each index was estimated on (Sobol')."""
+        got = {}
+        for level in LEVELS:
+            values = next(iter(self.outputs.values()))
+            blocks = _blocks(self.problem, self.design, values, level == "condition")
+            got[level] = dict(
+                zip(_labels(self.problem, level)["name"], map(int, ss.depths(blocks)), strict=True)
+            )
+        return got
 
     def samples(self) -> pd.DataFrame:
-        """Every row of both designs: `design` ('parameter' or 'condition') and `row` (its
-        row in SALib's design), `set` (rows with the same set are the same parameters and
-        were evaluated once), the parameters and the outputs (means over the replicas;
-        Morris's analysis can be redone from them, Sobol's needs the replicas)."""
+        """Every row of both designs that was evaluated: `design` ('parameter' or
+        'condition') and `row` (its row in SALib's design), `set` (rows with the same set
+        are the same parameters and were evaluated once), the parameters and the outputs
+        (means over the replicas; Morris's analysis can be redone from them, Sobol's
+        needs the replicas)."""
         parts = []
         for level, index in (
             ("parameter", self.design.parameter_index),
@@ -389,12 +434,12 @@ class Analysis:
                 part[name] = self.design.sets[index, j]
             for output, values in self.outputs.items():
                 part[output] = np.asarray(values)[index]
-            parts.append(part)
+            parts.append(part[self.evaluated[index]])
         return pd.concat(parts, ignore_index=True)
 
     def constant_outputs(self) -> list[str]:
         """Outputs that took one value over every set (their Sobol' indices are NaN)."""
-        return [k for k, v in self.outputs.items() if np.ptp(v) == 0]
+        return [k for k, v in self.outputs.items() if not _varies(v)]
 
     def noise_only_outputs(self) -> list[str]:
         """Outputs that vary over the sets no more than the replicas' noise does: their
@@ -410,24 +455,105 @@ def run_sensitivity(
     *,
     seed: int,
     design: Design | None = None,
+    precision: Precision | None = None,
+    on_stage: Callable[[str, int], None] | None = None,
 ) -> Analysis:
     """Sample, evaluate each distinct set with `evaluate`, analyse: the whole analysis.
-    `design`, when given, is `sample(problem, method, n, seed)` computed beforehand (to
-    size a progress bar)."""
+    `design`, when given, is `sample(problem, method, n, seed)` computed beforehand.
+
+    Sobol' with `precision` is adaptive (`Precision`): the indices are analysed after each
+    evaluation and the groups still too wide get the next rows of the design, so only part
+    of SALib's design at N is evaluated (sets left out hold NaN in the outputs). Without
+    it, every set is evaluated at once. `on_stage(label, sets)` is called before each
+    evaluation."""
     t0 = time.perf_counter()
     if design is None or (design.method, design.n, design.seed) != (method, n, seed):
         design = sample(problem, method, n, seed)
-    t1 = time.perf_counter()
-    raw = {k: np.asarray(v, dtype=float) for k, v in evaluate(design.sets).items()}
-    t2 = time.perf_counter()
-    indices = analyse(problem, design, raw)
     sobol = method == "sobol"
+    first = min(precision.first, n) if (sobol and precision) else n
+    depth = {"parameter": np.full(len(problem.names), first)}
+    depth["condition"] = np.full(len(problem.condition_names), first)
+    raw: dict[str, np.ndarray] = {}
+    done = np.zeros(design.n_sets, dtype=bool)
+    stages, timings = [], {"sample_s": time.perf_counter() - t0, "evaluate_s": 0.0}
+    grown = {level: [] for level in LEVELS}
+    while True:
+        want = (_wanted(design, depth) if sobol else np.ones_like(done)) & ~done
+        if want.any():
+            deepest = int(max(d.max() for d in depth.values()))
+            label = f"evaluating N={deepest}"
+            if stages:
+                label = (
+                    f"refining to N={deepest}: {', '.join(grown['condition'] + grown['parameter'])}"
+                )
+            if on_stage is not None:
+                on_stage(label, int(want.sum()))
+            start = time.perf_counter()
+            got = evaluate(design.sets[want])
+            timings["evaluate_s"] += time.perf_counter() - start
+            for output, values in got.items():
+                values = np.asarray(values, dtype=float)
+                if not np.all(np.isfinite(values)):
+                    raise ResurgenceError(f"{output}: the evaluation gave non-finite values")
+                if output not in raw:
+                    raw[output] = np.full((design.n_sets, *values.shape[1:]), np.nan)
+                raw[output][want] = values
+            done |= want
+            stages.append(
+                {
+                    "samples": deepest,
+                    "sets": int(want.sum()),
+                    "refined": grown["condition"] + grown["parameter"],
+                }
+            )
+        start = time.perf_counter()
+        indices = analyse(problem, design, raw)
+        timings["analyse_s"] = timings.get("analyse_s", 0.0) + time.perf_counter() - start
+        grow = _to_refine(indices, depth, precision, n) if (sobol and precision) else {}
+        if not any(g.any() for g in grow.values()):
+            break
+        for level, g in grow.items():
+            depth[level][g] *= 2
+            grown[level] = [_labels(problem, level)["name"][i] for i in np.flatnonzero(g)]
+    start = time.perf_counter()
     steps = convergence(problem, design, raw) if sobol else pd.DataFrame()
     shares = noise_shares(design, raw) if sobol else {}
-    t3 = time.perf_counter()
+    timings["analyse_s"] += time.perf_counter() - start
     means = {k: v.mean(axis=1) if v.ndim == 2 else v for k, v in raw.items()}
-    timings = {"sample_s": t1 - t0, "evaluate_s": t2 - t1, "analyse_s": t3 - t2}
-    return Analysis(problem, design, means, indices, steps, shares, timings)
+    return Analysis(problem, design, means, indices, steps, shares, timings, stages)
+
+
+def _wanted(design: Design, depth: dict[str, np.ndarray]) -> np.ndarray:
+    """The distinct sets both Sobol' designs need when each group has its depth: A_j and
+    B_j below the deepest group of the level, AB_j^i below group i's depth."""
+    want = np.zeros(design.n_sets, dtype=bool)
+    for level, index in (
+        ("parameter", design.parameter_index),
+        ("condition", design.condition_index),
+    ):
+        d = depth[level]
+        rows = index.reshape(design.n, len(d) + 2)  # A_j, AB_j^1 .. AB_j^G, B_j
+        limit = np.concatenate([[d.max()], d, [d.max()]])
+        want[rows[np.arange(design.n)[:, None] < limit[None, :]]] = True
+    return want
+
+
+def _to_refine(
+    indices: pd.DataFrame,
+    depth: dict[str, np.ndarray],
+    precision: Precision,
+    n: int,
+) -> dict[str, np.ndarray]:
+    """Per level, the groups whose total-order index of the resurgence probability (the
+    first output when there is none) is still wider than the target and can grow."""
+    outputs = list(dict.fromkeys(indices["output"]))
+    output = "probability" if "probability" in outputs else outputs[0]
+    grow = {}
+    for level in LEVELS:
+        rows = indices[(indices["output"] == output) & (indices["level"] == level)]
+        wide = rows["ST_conf"].to_numpy() > precision.half_width  # NaN: nothing to apportion
+        grow[level] = wide & (depth[level] < n)
+    return grow
 
 
 def _simulate_sets(task) -> tuple[np.ndarray, np.ndarray]:
@@ -468,7 +594,9 @@ def engine_evaluator(
     common random numbers: the estimator removes their noise (`stochastic_sobol`), and
     common random numbers narrowed the flagship's differences between sets too little to
     pay for one chunk per set. Chunk i draws the random numbers of chunk i of a run with
-    `seed`, its posterior draws included."""
+    `seed`, its posterior draws included; the chunks of a later call (an adaptive
+    design's next stage) go on from the previous call's, so every set's replicas are
+    independent of every other's."""
     if model.n_months < months_needed(model, definition):
         raise ResurgenceError(
             f"the model runs {model.n_months} months; the resurgence horizon needs "
@@ -476,8 +604,10 @@ def engine_evaluator(
         )
     per_chunk = max(1, DEFAULT_CHUNK // replicas)
     how = problem.how_of
+    chunks_used = [0]  # chunks drawn by earlier calls
 
     def evaluate(sets: np.ndarray) -> dict[str, np.ndarray]:
+        first = chunks_used[0]
         tasks = [
             (
                 model,
@@ -485,11 +615,12 @@ def engine_evaluator(
                 how,
                 replicas,
                 seed,
-                i,
+                first + i,
                 definition,
             )
             for i, lo in enumerate(range(0, len(sets), per_chunk))
         ]
+        chunks_used[0] += len(tasks)
         hits = np.empty((len(sets), replicas))
         attacks = np.empty((len(sets), replicas))
         with executor(workers, dask_address, dask_local) as pool:

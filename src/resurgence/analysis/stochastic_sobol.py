@@ -31,6 +31,12 @@ times the standard deviation of the resampled (combined) indices, SALib's conven
 base rows are a scrambled Sobol' sequence rather than independent draws, so the intervals
 are conservative. An output given as one value per set (no replica axis) is analysed as
 deterministic: no noise term.
+
+Groups may have different numbers of base rows (an adaptive design gives more to the
+indices that need them): rows not evaluated hold NaN, and each group's indices come from
+the longest prefix of base rows whose A, B and AB^i rows all hold values (`depths`), with
+the variance V estimated on the same prefix. A prefix of a Sobol' sequence of 2^k points
+is balanced, so each group's indices are those of SALib's design at its own N.
 """
 
 from __future__ import annotations
@@ -67,6 +73,26 @@ class Blocks:
         """The first n base rows: a prefix of a Sobol' sequence of 2^k points is itself
         balanced, so this is the design SALib would have drawn at N = n."""
         return Blocks(self.a[:n], self.b[:n], self.ab[:, :n])
+
+
+def depths(blocks: Blocks) -> np.ndarray:
+    """Per group, the base rows it can use: the longest prefix of rows j whose A_j, B_j and
+    AB_j^i hold values (a row not evaluated holds NaN)."""
+    base = np.isfinite(blocks.a).all(axis=1) & np.isfinite(blocks.b).all(axis=1)
+    held = np.isfinite(blocks.ab).all(axis=2) & base[None]  # (G, N)
+    return np.where(held.all(axis=1), blocks.n, np.argmin(held, axis=1))
+
+
+def _by_depth(blocks: Blocks) -> list[tuple[np.ndarray, Blocks]]:
+    """The groups that share a depth (their positions) with the blocks of that prefix,
+    deepest first; groups with fewer than 2 rows are left out."""
+    depth = depths(blocks)
+    parts = []
+    for n in sorted(set(depth.tolist()), reverse=True):
+        if n >= 2:
+            at = np.flatnonzero(depth == n)
+            parts.append((at, Blocks(blocks.a[:n], blocks.b[:n], blocks.ab[at, :n])))
+    return parts
 
 
 def split(y: np.ndarray, groups: int) -> Blocks:
@@ -165,8 +191,10 @@ def _combine(
 
 
 def noise_share(blocks: Blocks) -> float:
-    """The share of the variance of the outputs over the A and B rows that is the
-    replicas' noise (0 for a deterministic output)."""
+    """The share of the variance of the outputs over the A and B rows (those evaluated)
+    that is the replicas' noise (0 for a deterministic output)."""
+    base = np.isfinite(blocks.a).all(axis=1) & np.isfinite(blocks.b).all(axis=1)
+    blocks = blocks.head(int(base.sum()) if base.all() else int(np.argmin(base)))
     return float(_estimate(_terms(blocks, correct=True), np.ones((1, blocks.n)))["noise"][0])
 
 
@@ -193,7 +221,20 @@ def indices(
 ) -> Indices:
     """Sobol' indices of the replicas' mean. `correct=False`: of the K-replica mean as if
     it were deterministic. `combine=False`: SALib's estimators alone (Saltelli's S1,
-    Jansen's ST), without the complementary ones."""
+    Jansen's ST), without the complementary ones. Groups of different depths (`depths`)
+    are each analysed on their own prefix; the noise share is that of the deepest."""
+    parts = _by_depth(blocks)
+    if len(parts) != 1 or len(parts[0][0]) != blocks.ab.shape[0]:
+        return _ragged(
+            blocks,
+            parts,
+            correct=correct,
+            combine=combine,
+            resamples=resamples,
+            confidence=confidence,
+            seed=seed,
+        )
+    blocks = parts[0][1]
     t = _terms(blocks, correct)
     n = blocks.n
     full = _estimate(t, np.ones((1, n)))
@@ -216,26 +257,44 @@ def indices(
     return Indices(*got["S1"], *got["ST"], float(full["noise"][0]))
 
 
+def _ragged(blocks: Blocks, parts, **options) -> Indices:
+    """`indices` of groups of different depths: each part on its own prefix."""
+    got = {k: np.full(blocks.ab.shape[0], np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    noise = np.nan
+    for at, part in parts:
+        one = indices(part, **options)
+        for k, values in got.items():
+            values[at] = getattr(one, k)
+        noise = one.noise_share if np.isnan(noise) else noise  # the deepest part's
+    return Indices(got["S1"], got["S1_conf"], got["ST"], got["ST_conf"], noise)
+
+
 def convergence(blocks: Blocks, steps: int = 4, **options) -> pd.DataFrame:
     """The indices at N / 2^(steps - 1), ..., N / 2, N base rows (prefixes of the design,
-    each with its own bootstrap): `samples`, `group` (its position), S1, S1_conf, ST,
-    ST_conf. Sizes below 4 rows are left out."""
+    each with its own bootstrap), N being each group's depth (`depths`): `samples`,
+    `group` (its position), S1, S1_conf, ST, ST_conf. Sizes below 4 rows are left out."""
     frames = []
-    for e in range(steps - 1, -1, -1):
-        n = blocks.n >> e
-        if n < 4:
-            continue
-        got = indices(blocks.head(n), **options)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "samples": n,
-                    "group": np.arange(blocks.ab.shape[0]),
-                    "S1": got.S1,
-                    "S1_conf": got.S1_conf,
-                    "ST": got.ST,
-                    "ST_conf": got.ST_conf,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    for at, part in _by_depth(blocks):
+        for e in range(steps - 1, -1, -1):
+            n = part.n >> e
+            if n < 4:
+                continue
+            got = indices(part.head(n), **options)
+            frames.append(_convergence_rows(n, at, got))
+    if not frames:
+        return pd.DataFrame(columns=["samples", "group", "S1", "S1_conf", "ST", "ST_conf"])
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values(["samples", "group"], kind="stable", ignore_index=True)
+
+
+def _convergence_rows(n: int, at: np.ndarray, got: Indices) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "samples": n,
+            "group": at,
+            "S1": got.S1,
+            "S1_conf": got.S1_conf,
+            "ST": got.ST,
+            "ST_conf": got.ST_conf,
+        }
+    )

@@ -47,10 +47,22 @@ def sensitivity_command(
         None,
         "--samples",
         "-N",
-        help="SALib's N: base samples for sobol (a power of 2; default 4096), trajectories "
-        "for morris (default 256). Sobol evaluates N x (parameters + conditions + 2) "
-        "parameter sets.",
+        help="SALib's N: the most base samples an index gets for sobol (a power of 2; "
+        "default 4096), trajectories for morris (default 256).",
         show_default=False,
+    ),
+    first_samples: int = typer.Option(
+        1024,
+        "--first-samples",
+        help="Sobol: base samples every index starts with (a power of 2); an index still "
+        "wider than --half-width gets twice as many, up to --samples.",
+    ),
+    half_width: float = typer.Option(
+        0.05,
+        "--half-width",
+        help="Sobol: the 95%% half-width wanted of every total-order index of the "
+        "probability, of conditions and parameters; 0 evaluates all of SALib's design at "
+        "--samples, N x (parameters + conditions + 2) sets.",
     ),
     replicas: int = replicas_option(
         16,
@@ -87,17 +99,18 @@ def sensitivity_command(
     sensitivity.parquet (the indices), samples.parquet (the parameter sets and their
     outputs) and manifest.json to the output directory.
 
-    The defaults (N = 4096, 16 replicas) estimate the flagship's total-order indices that
-    matter to about +-0.05 (docs/sensitivity.md): 132 million replica-months.
+    The defaults (1,024 base samples, up to 4,096 where needed, 16 replicas) estimate the
+    flagship's total-order indices that matter to +-0.05 (docs/sensitivity.md).
 
     Examples:
 
       resurgence sensitivity isk
 
-      resurgence sensitivity isk --method sobol --samples 1024 --replicas 16 --seed 7
+      resurgence sensitivity isk --samples 1024 --half-width 0 --seed 7   # all of N = 1024
 
       resurgence sensitivity isk --method morris --samples 20 --horizon 24 --out runs/isk-sa
     """
+    from resurgence.analysis.sensitivity import Precision
     from resurgence.store import hold_run_dir
     from resurgence.workflows.sensitivity import sensitivity
     from resurgence.workflows.settings import Settings
@@ -122,6 +135,7 @@ def sensitivity_command(
                 settings,
                 method=method,
                 samples=samples,
+                precision=Precision(first=first_samples, half_width=half_width),
                 on_stage=bar.stage,
                 command=typed_command("sensitivity"),
             )
@@ -144,9 +158,16 @@ def _ci(value: float, half: float) -> str:
 def print_sensitivity(result) -> None:
     """The design, then conditions and parameters ranked by their indices."""
     m = result.manifest
+    n = f"N={m['samples']}"
+    precision = m.get("precision")
+    if precision and precision["first_samples"] < m["samples"]:
+        n = (
+            f"N={precision['first_samples']} (up to {m['samples']} for an index wider than "
+            f"±{precision['half_width']})"
+        )
     console.print(
         f"[bold]{m['title']}[/]  {result.method} sensitivity of {len(m['bounds'])} parameters "
-        f"in {len(m['conditions'])} conditions: N={m['samples']}, {m['parameter_sets']:,} "
+        f"in {len(m['conditions'])} conditions: {n}, {m['parameter_sets']:,} "
         f"parameter sets x {m['replicas']:,} replicas x {m['months']} months, seed {m['seed']}"
     )
     console.print(f"Resurgence: {result.definition.describe()}")
@@ -161,6 +182,12 @@ def print_sensitivity(result) -> None:
             f"[yellow]note:[/] {output} varied over the parameter sets no more than the "
             "replicas' noise; its Sobol' indices are empty (more --replicas or --samples)"
         )
+    for stage in m.get("stages") or []:
+        if stage["refined"]:
+            console.print(
+                f"Refined to N={stage['samples']:,} ({stage['sets']:,} sets): "
+                + ", ".join(stage["refined"])
+            )
     console.print(
         f"Evaluated {m['parameter_sets']:,} sets in {m['timings']['evaluate_s']:.1f} s; "
         f"written to {result.out}/ ({', '.join(m['outputs'])})"

@@ -48,7 +48,7 @@ def condition_indices_chart(
     conditions: list[str],
     *,
     method: str,
-    samples: int,
+    size: str,
     replicas: int,
 ) -> go.Figure:
     """Sensitivity indices of each condition (SALib groups), one panel per output.
@@ -93,7 +93,7 @@ def condition_indices_chart(
     fig.update_layout(
         **layout(
             f"Sensitivity by condition: {what}",
-            f"Error bars: 95% bootstrap interval. N={samples}, {replicas:,} replicas per "
+            f"Error bars: 95% bootstrap interval. {size}, {replicas:,} replicas per "
             "parameter set, their noise removed.",
             500,
             bottom=70,
@@ -234,14 +234,14 @@ def _convergence(records: list[dict], matters: float = 0.05) -> tuple[str, list]
         return "", []
     output = "probability" if "probability" in outputs else outputs[0]
     rows = [r for r in records if r.get("output") == output]
-    full = max(int(r["samples"]) for r in rows)
     panels = []
     for level, title in (("condition", "conditions"), ("parameter", f"parameters, ST > {matters}")):
         mine = [r for r in rows if r["level"] == level]
+        last = {}  # each index at its own largest N (an adaptive design's differ)
+        for r in sorted(mine, key=lambda r: int(r["samples"])):
+            last[r["name"]] = r
         keep = [
-            r["name"]
-            for r in mine
-            if int(r["samples"]) == full and (level == "condition" or _finite(r["ST"]) > matters)
+            name for name, r in last.items() if level == "condition" or _finite(r["ST"]) > matters
         ]
         series = {
             name: sorted(
@@ -297,6 +297,22 @@ def _indices(frame, conditions: list[str], indices: list[tuple[str, str]], outpu
     return by_output, param_rows
 
 
+def design_size(manifest: dict) -> str:
+    """The design's size: N, or for an adaptive design where it started and how far the
+    indices short of precision went."""
+    samples = int(manifest.get("samples") or 0)
+    precision = manifest.get("precision") or {}
+    first = int(precision.get("first_samples") or samples)
+    if first >= samples:
+        return f"N={samples}"
+    depths = [n for level in (manifest.get("base_samples") or {}).values() for n in level.values()]
+    most = max(depths, default=first)
+    return (
+        f"N={first} base samples, up to {most} for the indices wider than "
+        f"±{precision.get('half_width')}"
+    )
+
+
 def sections(ctx: Context) -> list[Section]:
     manifest = ctx.manifest
     frame = ctx.table(store.SENSITIVITY)
@@ -311,13 +327,11 @@ def sections(ctx: Context) -> list[Section]:
     )
     outputs = manifest.get("outputs_analysed") or {}
     by_output, param_rows = _indices(frame, conditions, indices, outputs)
-    samples = int(manifest.get("samples") or 0)
+    size = design_size(manifest)
     replicas = int(manifest.get("replicas") or 0)
     c1 = Chart(
         "chart-sensitivity-conditions",
-        condition_indices_chart(
-            by_output, conditions, method=method, samples=samples, replicas=replicas
-        ),
+        condition_indices_chart(by_output, conditions, method=method, size=size, replicas=replicas),
         "Sobol' indices: the share of the variance of the output, as a function of the "
         "parameters averaged over the replicas' randomness, due to a condition alone (S1) and "
         "with its interactions (ST). The replicas' noise is removed, so an index whose "
@@ -335,7 +349,7 @@ def sections(ctx: Context) -> list[Section]:
         {
             "kind": "text",
             "text": f"{METHOD_NAMES.get(method, method)} analysis (SALib) of "
-            f"{len(conditions)} conditions of resurgence, N={samples}, "
+            f"{len(conditions)} conditions of resurgence, {size}, "
             f"{manifest.get('parameter_sets', 0):,} parameter sets x {replicas:,} replicas. "
             f"Resurgence: {ctx.definition}.",
         },

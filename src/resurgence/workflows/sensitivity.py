@@ -26,9 +26,10 @@ from resurgence.workflows.prepare import (
 from resurgence.workflows.result import Result, manifest_header, timing_write
 from resurgence.workflows.settings import Settings, settings_of
 
-# Sobol': the flagship's analysis with every total-order index that matters to +-0.05,
-# 132 million replica-months, 10 minutes on 2 cores at 220,000 replica-months a second
-# (docs/sensitivity.md, benchmarks/RESULTS_sensitivity.md). Morris: a screening.
+# Sobol': at most N = 4,096 base samples, every index starting at 1,024 and refined while
+# its half-width exceeds 0.05 (`sa.Precision`): for the flagship, every total-order index
+# that matters to +-0.05 (docs/sensitivity.md, benchmarks/RESULTS_sensitivity.md).
+# Morris: a screening.
 SAMPLES = {"sobol": 4096, "morris": 256}  # base samples N, or trajectories
 REPLICAS = 16  # replicas per parameter set unless the settings say otherwise
 
@@ -64,6 +65,7 @@ def sensitivity(
     *,
     method: str = "sobol",
     samples: int | None = None,
+    precision: sa.Precision | None = sa.Precision(),
     on_stage: Callable[[str, int | None], None] | None = None,
     command: str | None = None,
     **changes,
@@ -85,10 +87,12 @@ def sensitivity(
     `REPLICAS`), the seed of the design, the bootstrap and the simulations, the
     resurgence definition and the workers or Dask cluster. `method` is "sobol" (first- and
     total-order indices; `samples` is SALib's N, a power of 2, default
-    `SAMPLES["sobol"]`, and N x (parameters + conditions + 2) sets run) or "morris"
-    (elementary effects, a cheaper screening; `samples` trajectories, default
-    `SAMPLES["morris"]`).
-    `on_stage(label, sets)` is called when the evaluation starts; `settings.progress`
+    `SAMPLES["sobol"]`) or "morris" (elementary effects, a cheaper screening; `samples`
+    trajectories, default `SAMPLES["morris"]`). Sobol' is adaptive (`precision`, see
+    `sa.Precision`): every index starts at `precision.first` base samples, and those still
+    wider than `precision.half_width` get more, up to N; `precision=None` evaluates all of
+    SALib's design at N, N x (parameters + conditions + 2) sets.
+    `on_stage(label, sets)` is called when each evaluation starts; `settings.progress`
     counts the parameter sets. `command` is what the manifest records.
 
     Returns a `SensitivityResult`: `.indices`, `.samples`, `.convergence`, `.manifest`,
@@ -106,6 +110,8 @@ def sensitivity(
     if samples is None and method in SAMPLES:
         samples = SAMPLES[method]
     sa.check_samples(method, samples)
+    if method == "sobol" and precision is not None:
+        precision.check()
     argument = resolve(scenario)
     spec = argument.spec
     definition = definition_of(spec, settings.definition)
@@ -115,8 +121,6 @@ def sensitivity(
         model = with_posterior(model, drawn)
     problem = sa.problem_from_scenario(spec, model)
     design = sa.sample(problem, method, samples, settings.seed)
-    if on_stage is not None:
-        on_stage("evaluating", design.n_sets)
     evaluate = sa.engine_evaluator(
         model,
         problem,
@@ -128,14 +132,24 @@ def sensitivity(
         dask_local=settings.dask_local,
         progress=settings.progress,
     )
+    adaptive = precision if method == "sobol" else None
     analysis = sa.run_sensitivity(
-        problem, method, samples, evaluate, seed=settings.seed, design=design
+        problem,
+        method,
+        samples,
+        evaluate,
+        seed=settings.seed,
+        design=design,
+        precision=adaptive,
+        on_stage=on_stage,
     )
     command = command or command_line(
         "sensitivity",
         argument.source or spec.scenario.name,
         method=method,
         samples=samples,
+        first_samples=adaptive.first if adaptive else None,
+        half_width=adaptive.half_width if adaptive else None,
         replicas=settings.replicas,
         seed=settings.seed,
         posterior=settings.posterior,
@@ -152,9 +166,17 @@ def sensitivity(
         "months": model.n_months,
         "start": model.start,
         "end": model.months[-1],
-        "parameter_sets": design.n_sets,
-        "design_rows": design.n_rows,
-        "replica_months": design.n_sets * settings.replicas * model.n_months,
+        "precision": None
+        if adaptive is None
+        else {
+            "first_samples": adaptive.first,
+            "half_width": adaptive.half_width,
+        },
+        "stages": analysis.stages,
+        "base_samples": analysis.depths() if method == "sobol" else None,
+        "parameter_sets": int(analysis.evaluated.sum()),
+        "design_rows": len(samples_frame := analysis.samples()),
+        "replica_months": int(analysis.evaluated.sum()) * settings.replicas * model.n_months,
         "resurgence": definition.as_dict() | {"text": definition.describe()},
         "conditions": {
             name: [p for p, c in zip(problem.names, problem.conditions, strict=True) if c == name]
@@ -180,7 +202,7 @@ def sensitivity(
     return SensitivityResult(
         manifest,
         analysis.indices,
-        analysis.samples(),
+        samples_frame,
         analysis.convergence,
         method,
         definition,

@@ -12,7 +12,6 @@ another (common random numbers).
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,6 +26,7 @@ from resurgence.core.model import Model
 from resurgence.core.parameters import Params
 from resurgence.core.process import Process
 from resurgence.core.state import FOCAL, RECORDED, VARIABLES, State, filled
+from resurgence.engine.shared import Arena, remove_directories, scratch_directories
 from resurgence.engine.step import step
 from resurgence.engine.workers import exit_with_parent
 
@@ -98,15 +98,21 @@ def posterior_draws(
     return model.posterior.draw(n, streams.stream(seed, purpose, *key, "posterior"))
 
 
-def allocate(model: Model, n: int) -> dict[str, np.ndarray]:
-    """Empty output arrays for `n` replicas: each recorded variable, (n, months, ...)."""
+def output_specs(model: Model, n: int) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Shape and dtype of each output array for `n` replicas: each recorded variable,
+    (n, months, ...), and `reported_attacks`."""
     sizes = model.sizes
-    out = {
-        name: np.empty((n, model.n_months, *(sizes[d] for d in rec.dims)), dtype=rec.recorded)
+    specs = {
+        name: ((n, model.n_months, *(sizes[d] for d in rec.dims)), np.dtype(rec.recorded))
         for name, rec in RECORDED.items()
     }
-    out["reported_attacks"] = np.empty_like(out["attacks"])
-    return out
+    specs["reported_attacks"] = specs["attacks"]
+    return specs
+
+
+def allocate(model: Model, n: int) -> dict[str, np.ndarray]:
+    """Empty output arrays for `n` replicas (`output_specs`)."""
+    return {name: np.empty(shape, dtype) for name, (shape, dtype) in output_specs(model, n).items()}
 
 
 def simulate_chunk(
@@ -155,12 +161,11 @@ def chunk_bounds(replicas: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def _simulate_into(args) -> int:
-    """Worker: simulate one chunk straight into the run's memory-mapped output files."""
-    model, lo, hi, seed, index, overrides, files = args
-    views = {name: np.load(path, mmap_mode="r+")[lo:hi] for name, path in files.items()}
-    simulate_chunk(model, lo, hi, seed, index, overrides, views)
-    for view in views.values():
-        view.flush()
+    """Worker: simulate one chunk straight into the run's shared arena."""
+    model, lo, hi, seed, index, overrides, arena = args
+    simulate_chunk(
+        model, lo, hi, seed, index, overrides, {k: a[lo:hi] for k, a in arena.arrays.items()}
+    )
     return hi - lo
 
 
@@ -176,34 +181,35 @@ def run(
 ) -> xr.Dataset:
     """Simulate `replicas` replicas of `model` and return the ensemble as a Dataset."""
     bounds = chunk_bounds(replicas, chunk_size)
-    out = allocate(model, replicas)
     if workers <= 1 or len(bounds) == 1:
+        out = allocate(model, replicas)
         for i, (lo, hi) in enumerate(bounds):
             views = {name: arr[lo:hi] for name, arr in out.items()}
             simulate_chunk(model, lo, hi, seed, i, overrides, views)
             if progress:
                 progress(hi - lo)
     else:
-        out = _run_on_workers(model, bounds, seed, overrides, out, workers, progress)
+        out = _run_on_workers(model, replicas, bounds, seed, overrides, workers, progress)
     return to_dataset(model, out, seed)
 
 
-def _run_on_workers(model, bounds, seed, overrides, out, workers, progress):
-    """Run chunks on worker processes that write into memory-mapped files, so results are
-    not pickled back through pipes; the files are read into memory and removed."""
-    with tempfile.TemporaryDirectory(prefix="resurgence-run-") as tmp:
-        files = {}
-        for name, arr in out.items():
-            files[name] = os.path.join(tmp, f"{name}.npy")
-            np.lib.format.open_memmap(files[name], "w+", arr.dtype, arr.shape).flush()
-        tasks = [(model, lo, hi, seed, i, overrides, files) for i, (lo, hi) in enumerate(bounds)]
+def _run_on_workers(model, replicas, bounds, seed, overrides, workers, progress):
+    """Run chunks on worker processes that write into one shared arena (`engine/shared.py`,
+    in RAM under /dev/shm when it has room), which the main process maps too: results are
+    neither sent back through pipes nor copied, the arena's arrays are the run's."""
+    directories = scratch_directories()
+    try:
+        arena = Arena(output_specs(model, replicas), directories)
+        tasks = [(model, lo, hi, seed, i, overrides, arena) for i, (lo, hi) in enumerate(bounds)]
         pool = min(workers, len(tasks), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=pool, initializer=exit_with_parent) as ex:
             for done in as_completed([ex.submit(_simulate_into, task) for task in tasks]):
                 n = done.result()
                 if progress:
                     progress(n)
-        return {name: np.load(path) for name, path in files.items()}
+        return arena.arrays
+    finally:
+        remove_directories(directories)  # the arrays stay mapped
 
 
 def variable_dims(name: str) -> tuple[str, ...]:

@@ -31,7 +31,12 @@ from resurgence.analysis.resurgence import (
     resurgence_probability,
     wilson_interval,
 )
-from resurgence.analysis.sensitivity import engine_evaluator, problem_from_scenario, run_sensitivity
+from resurgence.analysis.sensitivity import (
+    Precision,
+    engine_evaluator,
+    problem_from_scenario,
+    run_sensitivity,
+)
 from resurgence.engine.compile import compile_model, with_posterior
 from resurgence.engine.run import run
 from resurgence.posterior import builtin_posterior, load
@@ -210,13 +215,25 @@ def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
         definition=definition,
         workers=2,
     )
-    analysis = run_sensitivity(problem, "sobol", budget["sobol_n"], evaluate, seed=SEED)
+    precision = Precision(first=min(Precision.first, budget["sobol_n"]))
+    analysis = run_sensitivity(
+        problem, "sobol", budget["sobol_n"], evaluate, seed=SEED, precision=precision
+    )
     idx = analysis.indices
+    depth = analysis.depths()
     noise = analysis.noise_shares.get("probability", float("nan"))
+    refined = [
+        f"`{name}` to {n:,}"
+        for level in depth.values()
+        for name, n in level.items()
+        if n > precision.first
+    ]
     lines = [
-        f"Sobol' indices (SALib's Saltelli design, N = {budget['sobol_n']} base samples, "
+        f"Sobol' indices (SALib's Saltelli design at N = {budget['sobol_n']:,}, adaptive: every "
+        f"index started with {precision.first:,} base samples and those wider than "
+        f"±{precision.half_width} got more, {', '.join(refined) or 'none'}; "
         f"{budget['sobol_replicas']} independent replicas per parameter set, "
-        f"{analysis.design.n_sets:,} sets) of the {len(problem.names)} parameters of the "
+        f"{int(analysis.evaluated.sum()):,} sets) of the {len(problem.names)} parameters of the "
         f"{len(problem.condition_names)} conditions, each uniform over its plausible range "
         "(a regional one as one level in every region, or as a factor on each region's "
         "value), on the calibrated model: each replica draws the free parameters from the "
@@ -239,9 +256,11 @@ def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
                 f"{prob.loc[name, 'ST']:.2f} ± {prob.loc[name, 'ST_conf']:.2f}",
                 f"{prob.loc[name, 'S1']:.2f} ± {prob.loc[name, 'S1_conf']:.2f}",
                 f"{attacks.loc[name, 'ST']:.2f} ± {attacks.loc[name, 'ST_conf']:.2f}",
+                f"{depth['condition'][name]:,}",
             ]
         )
-    lines += table(["condition", "ST (probability)", "S1 (probability)", "ST (attacks)"], rows)
+    heads = ["condition", "ST (probability)", "S1 (probability)", "ST (attacks)", "base samples"]
+    lines += table(heads, rows)
     par = idx[(idx["level"] == "parameter") & (idx["output"] == "probability")]
     par = par.sort_values("ST", ascending=False)
     rows = [
@@ -250,11 +269,12 @@ def drivers(scenario, definition, budget, model) -> tuple[list[str], list[str]]:
             f"`{r.condition}`",
             f"{r.ST:.2f} ± {r.ST_conf:.2f}",
             f"{r.S1:.2f} ± {r.S1_conf:.2f}",
+            f"{depth['parameter'][r.name]:,}",
         ]
         for r in par.itertuples()
     ]
     lines += ["", "By parameter (resurgence probability):", ""]
-    lines += table(["parameter", "condition", "ST", "S1"], rows)
+    lines += table(["parameter", "condition", "ST", "S1", "base samples"], rows)
     top = list(par["name"][:5])
     return lines, top
 

@@ -295,8 +295,8 @@ def _morris(problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str,
 
 
 def _checked(design: Design, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The outputs as float arrays, one row per set; a set not evaluated (an adaptive
-    design's, `refine`) holds NaN."""
+    """The outputs as float arrays, one row per set; a set not evaluated (by an adaptive
+    design, `Precision`) holds NaN."""
     checked = {}
     for output, values in outputs.items():
         values = np.asarray(values, dtype=float)
@@ -489,15 +489,8 @@ def run_sensitivity(
             if on_stage is not None:
                 on_stage(label, int(want.sum()))
             start = time.perf_counter()
-            got = evaluate(design.sets[want])
+            _evaluate_into(raw, evaluate, design, want)
             timings["evaluate_s"] += time.perf_counter() - start
-            for output, values in got.items():
-                values = np.asarray(values, dtype=float)
-                if not np.all(np.isfinite(values)):
-                    raise ResurgenceError(f"{output}: the evaluation gave non-finite values")
-                if output not in raw:
-                    raw[output] = np.full((design.n_sets, *values.shape[1:]), np.nan)
-                raw[output][want] = values
             done |= want
             stages.append(
                 {
@@ -521,6 +514,20 @@ def run_sensitivity(
     timings["analyse_s"] += time.perf_counter() - start
     means = {k: v.mean(axis=1) if v.ndim == 2 else v for k, v in raw.items()}
     return Analysis(problem, design, means, indices, steps, shares, timings, stages)
+
+
+def _evaluate_into(
+    raw: dict[str, np.ndarray], evaluate: Evaluator, design: Design, want: np.ndarray
+) -> None:
+    """Evaluate the sets `want` selects and write their outputs into `raw` (one row per
+    distinct set of the design, NaN until evaluated)."""
+    for output, values in evaluate(design.sets[want]).items():
+        values = np.asarray(values, dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise ResurgenceError(f"{output}: the evaluation gave non-finite values")
+        if output not in raw:
+            raw[output] = np.full((design.n_sets, *values.shape[1:]), np.nan)
+        raw[output][want] = values
 
 
 def _wanted(design: Design, depth: dict[str, np.ndarray]) -> np.ndarray:

@@ -178,6 +178,58 @@ def profile_processes(repeats: int) -> tuple[list[tuple[str, float]], float]:
     return list(spent.items()), total
 
 
+class _TimedSampler:
+    """A random generator that times its binomial and Poisson draws and counts them."""
+
+    def __init__(self, rng, tally: dict[str, float]):
+        self._rng, self._tally = rng, tally
+
+    def _timed(self, method: str, *args):
+        start = time.perf_counter()
+        drawn = getattr(self._rng, method)(*args)
+        self._tally["seconds"] += time.perf_counter() - start
+        self._tally["draws"] += drawn.size
+        return drawn
+
+    def binomial(self, n, p):
+        return self._timed("binomial", n, p)
+
+    def poisson(self, lam):
+        return self._timed("poisson", lam)
+
+    def __getattr__(self, name):
+        return getattr(self._rng, name)
+
+
+def sampler_time(repeats: int) -> tuple[float, float]:
+    """Seconds inside numpy's binomial and Poisson samplers per chunk (the least over
+    `repeats` chunks) and the draws per replica-month: the floor of the engine's time
+    that drawing fewer or faster numbers alone could lower. The processes' generators
+    are wrapped in `_TimedSampler` (which adds its own overhead outside the draws)."""
+    import resurgence.engine.run as engine_run
+    from resurgence.engine.compile import compile_model
+    from resurgence.scenarios import load_scenario
+
+    model = compile_model(load_scenario(SCENARIO), n_months=MONTHS)
+    streams = engine_run.chunk_streams
+    best = None
+    for i in range(repeats):
+        tally = {"seconds": 0.0, "draws": 0}
+
+        def timed_streams(*args, tally=tally):
+            events, observe, processes = streams(*args)
+            return events, observe, [_TimedSampler(rng, tally) for rng in processes]
+
+        engine_run.chunk_streams = timed_streams
+        try:
+            engine_run.simulate_chunk(model, 0, CHUNK, SEED, i)
+        finally:
+            engine_run.chunk_streams = streams
+        if best is None or tally["seconds"] < best["seconds"]:
+            best = tally
+    return best["seconds"], best["draws"] / (CHUNK * MONTHS)
+
+
 # -------------------------------------------------------------------------------- peer
 
 
@@ -381,6 +433,7 @@ def report(
     timings: list[Timing],
     yardstick: list[float],
     profile: tuple[list[tuple[str, float]], float, bool],
+    sampling: tuple[float, float],
     info: dict[str, str],
     command: str,
     repeats: int,
@@ -471,8 +524,21 @@ def report(
         f"{repeats} chunk(s); rows in parentheses are not processes.",
         "",
         *table(prof_rows, ["process", "seconds", "share"]),
+        "",
+        _sampling_line(sampling, profile[1] / repeats, target.workers, target.replicas),
     ]
     return lines
+
+
+def _sampling_line(sampling: tuple[float, float], chunk_s: float, workers: int, replicas: int):
+    seconds, per_month = sampling
+    floor = seconds * replicas / CHUNK / workers
+    return (
+        f"Inside numpy's samplers (`Generator.binomial` and `.poisson`, timed around each "
+        f"call): {seconds:.3f} s of a chunk's {chunk_s:.3f} s ({seconds / chunk_s:.0%}), "
+        f"{per_month:.0f} draws per replica-month. At that rate the {replicas:,} x {MONTHS} "
+        f"run spends at least {floor:.2f} s drawing on {workers} workers, before any other work."
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -521,7 +587,8 @@ def main(argv: list[str] | None = None) -> None:
         yardstick = measure_yardstick(repeats)
         print("Profiling processes...", flush=True)
         profile = profile_processes(repeats)
-        lines = report(timings, yardstick, profile, machine(), command, repeats)
+        sampling = sampler_time(repeats)
+        lines = report(timings, yardstick, profile, sampling, machine(), command, repeats)
         print()
         print("\n".join(lines))
     print("Peer: the reduced model in the engine and in Mesa...", flush=True)

@@ -382,3 +382,44 @@ def test_markup_in_a_scenario_shows_as_text_and_runs_nothing(browser, evil_run, 
     )
     assert EVIL_REGION in panels  # a panel's title, drawn as SVG text
     screenshot(browser, tmp_path / "evil.png")
+
+
+def test_an_adaptive_sensitivity_charts_every_index_to_its_own_depth():
+    """An adaptive design refines some indices further than others: the convergence chart
+    keeps every condition (and each parameter above 0.05) up to its own N, and the
+    header says where the design started and how far it went."""
+    from resurgence.report.sensitivity import _convergence, design_size
+
+    def row(level, name, samples, st):
+        return {
+            "output": "probability",
+            "level": level,
+            "name": name,
+            "samples": samples,
+            "ST": st,
+            "ST_conf": 0.04,
+            "S1": st,
+            "S1_conf": 0.04,
+        }
+
+    records = [row("condition", "deep", n, 0.9) for n in (256, 512, 1024, 2048)]
+    records += [row("condition", "shallow", n, 0.1) for n in (128, 256, 512, 1024)]
+    records += [row("parameter", "strong", n, 0.8) for n in (512, 1024, 2048, 4096)]
+    records += [row("parameter", "weak", n, 0.01) for n in (128, 256, 512, 1024)]
+    _, panels = _convergence(records)
+    conditions, parameters = dict(panels)["conditions"], panels[1][1]
+    assert [n for n, *_ in conditions["deep"]] == [256, 512, 1024, 2048]
+    assert [n for n, *_ in conditions["shallow"]] == [128, 256, 512, 1024]
+    assert list(parameters) == ["strong"]
+    manifest = {
+        "samples": 4096,
+        "precision": {"first_samples": 1024, "half_width": 0.05},
+        "base_samples": {
+            "condition": {"deep": 2048, "shallow": 1024},
+            "parameter": {"strong": 4096, "weak": 1024},
+        },
+    }
+    assert design_size(manifest) == (
+        "N=1024 base samples, up to 4096 for the indices wider than ±0.05"
+    )
+    assert design_size({"samples": 8, "precision": {"first_samples": 1024}}) == "N=8"

@@ -472,6 +472,11 @@ def test_cli_and_api_share_the_default_size():
     assert workflow.SAMPLES == {"sobol": 4096, "morris": 256}
     assert "default 4096" in options["samples"].default.help
     assert "default 256" in options["samples"].default.help
+    # The adaptive design's start and target: the same from the CLI and from Python.
+    adaptive = inspect.signature(workflow.sensitivity).parameters["precision"].default
+    assert adaptive == Precision()
+    assert options["first_samples"].default.default == adaptive.first
+    assert options["half_width"].default.default == adaptive.half_width
 
 
 def test_the_module_entry_point_loads_the_command(tmp_path):
@@ -502,6 +507,8 @@ def scenario_without_conditions(tmp_path: Path) -> Path:
         (["--method", "fast"], ["--method", "'fast'", "sobol, morris"]),
         (["--samples", "100"], ["--samples", "power of 2", "64", "128"]),
         (["--samples", "1"], ["--samples", "at least 2"]),
+        (["--first-samples", "100"], ["--first-samples", "power of 2", "64", "128"]),
+        (["--half-width", "-0.1"], ["--half-width", ">= 0"]),
         (["--method", "morris", "--samples", "0"], ["--samples", "at least 2"]),
         (["--from", "2024-13"], ["--from", "YYYY-MM"]),
         (["--from", "2019-01"], ["--from", "before the scenario's start"]),

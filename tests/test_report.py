@@ -423,3 +423,7 @@ def test_an_adaptive_sensitivity_charts_every_index_to_its_own_depth():
         "N=1024 base samples, up to 4096 for the indices wider than ±0.05"
     )
     assert design_size({"samples": 8, "precision": {"first_samples": 1024}}) == "N=8"
+    manifest["base_samples"] = {"condition": {"deep": 1024}, "parameter": {"strong": 1024}}
+    assert design_size(manifest) == (
+        "N=1024 base samples (every index within ±0.05; up to 4096 were allowed)"
+    )

@@ -37,6 +37,7 @@ from resurgence.analysis.sensitivity import (
 )
 from resurgence.cli import app
 from resurgence.engine.compile import compile_model, with_posterior
+from resurgence.errors import ResurgenceError
 from resurgence.posterior import builtin_posterior
 from resurgence.posterior import load as load_posterior
 from resurgence.report import build_report
@@ -283,6 +284,35 @@ def test_a_precise_start_evaluates_only_the_first_rows():
     assert result.evaluated.sum() == head.design.n_sets
     pd.testing.assert_frame_equal(result.indices, head.indices)
     assert set(result.samples()["row"]) == set(head.samples()["row"])
+
+
+def test_a_half_width_of_zero_evaluates_the_whole_design_at_once():
+    problem = adaptive_problem()
+    evaluate = bernoulli(problem.names)
+    zero = Precision(first=64, half_width=0.0)
+    result = run_sensitivity(problem, "sobol", 256, evaluate, seed=4, precision=zero)
+    assert evaluate.calls == [result.design.n_sets]
+    whole = run_sensitivity(problem, "sobol", 256, bernoulli(problem.names), seed=4)
+    pd.testing.assert_frame_equal(result.indices, whole.indices)
+
+
+def test_the_adaptive_design_refuses_a_start_that_breaks_the_balance():
+    problem = adaptive_problem()
+    with pytest.raises(ResurgenceError, match="--first-samples: 6 is not a power of 2"):
+        run_sensitivity(
+            problem, "sobol", 64, bernoulli(problem.names), seed=4, precision=Precision(first=6)
+        )
+
+
+def test_a_partly_missing_set_is_an_error_not_a_set_left_out():
+    """NaN in every replica of a set marks it as not evaluated; a NaN among values is an
+    evaluation that failed and must not shorten the analysis silently."""
+    problem = adaptive_problem()
+    design = sample(problem, "sobol", 16, 4)
+    values = bernoulli(problem.names)(design.sets)["probability"]
+    values[3, 5] = np.nan
+    with pytest.raises(ResurgenceError, match="non-finite"):
+        analyse(problem, design, {"probability": values})
 
 
 def test_the_engine_evaluator_draws_new_replicas_on_each_call():

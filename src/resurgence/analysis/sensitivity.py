@@ -12,20 +12,23 @@ SALib's three verbs, with the model evaluated in between by a function passed in
 2. **Sample.** Sobol' (`SALib.sample.sobol.sample`, Saltelli's scheme on a scrambled
    Sobol' sequence, first and total order only) or Morris
    (`SALib.sample.morris.sample`, 4 levels).
-3. **Evaluate** every parameter set with the function given (`Evaluator`: an array of
+3. **Evaluate** the parameter sets with the function given (`Evaluator`: an array of
    sets, one row per set and one column per parameter, to one array per output, either
    one value per set or one per replica, (sets, replicas)). For the engine,
    `engine_evaluator` runs `replicas` independent replicas per set and returns, replica by
    replica, whether the focal group resurged and its reported attacks in the horizon's
    last month; the outputs analysed are their means over the replicas: the resurgence
-   probability and the mean attacks.
+   probability and the mean attacks. Sobol' is adaptive by default (`Precision`): every
+   index starts with the first rows of the design, and the indices still too wide get
+   more, so only the sets they need are evaluated.
 4. **Analyse** each output at two levels: per condition (grouped) and per parameter
    (ungrouped). Sobol': SALib's estimators with the replicas' noise removed
    (`analysis.stochastic_sobol`, docs/sensitivity.md), so an index is a share of the
    variance of the probability as a function of the parameters (averaged over the
    posterior and the replicas' randomness), not of the noise of a finite number of
-   replicas; with their convergence over the first N/8, N/4, N/2 and N base samples
-   (`convergence`). Morris: `SALib.analyze.morris.analyze` on the replicas' means.
+   replicas; with their convergence over the first N/8, N/4, N/2 and N base samples, N
+   being each index's own (`convergence`). Morris: `SALib.analyze.morris.analyze` on the
+   replicas' means.
 
 Two designs, one set of runs. SALib's grouped Sobol' gives indices per group only, and
 its ungrouped Sobol' per parameter only: the grouped design crosses whole groups of
@@ -296,13 +299,16 @@ def _morris(problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str,
 
 def _checked(design: Design, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The outputs as float arrays, one row per set; a set not evaluated (by an adaptive
-    design, `Precision`) holds NaN."""
+    Sobol' design, `Precision`) holds NaN in every replica. Any other non-finite value is
+    an error."""
     checked = {}
     for output, values in outputs.items():
         values = np.asarray(values, dtype=float)
         if values.ndim not in (1, 2) or values.shape[0] != design.n_sets:
             raise ValueError(f"{output}: expected {design.n_sets} sets, got {values.shape}")
-        if np.isinf(values).any():
+        missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).all(axis=1)
+        held = values[~missing]
+        if not np.isfinite(held).all() or (design.method == "morris" and missing.any()):
             raise ResurgenceError(f"{output}: the evaluation gave non-finite values")
         checked[output] = values
     return checked
@@ -347,11 +353,12 @@ def analyse(problem: Problem, design: Design, outputs: Mapping[str, np.ndarray])
 def convergence(
     problem: Problem, design: Design, outputs: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
-    """Sobol' indices of each output over the first N/8, N/4, N/2 and N base samples, each
-    with its own bootstrap interval: whether N was enough shows as indices that have
-    settled and intervals that shrink like 1/sqrt(samples). Columns: those of `COLUMNS`
-    and `samples`; the rows at N are `analyse`'s indices. Outputs without indices at N
-    (constant, or all replica noise) are left out."""
+    """Sobol' indices of each output over the first N/8, N/4, N/2 and N base samples, N
+    being each index's own (its depth in an adaptive design), each with its own bootstrap
+    interval: whether N was enough shows as indices that have settled and intervals that
+    shrink like 1/sqrt(samples). Columns: those of `COLUMNS` and `samples`; each index's
+    row at its N is `analyse`'s. Outputs without indices (constant, or all replica
+    noise) are left out."""
     _, analysis_seed = _seeds(design.seed)
     frames = []
     for output, values in _checked(design, outputs).items():
@@ -397,7 +404,7 @@ class Analysis:
     design: Design
     outputs: dict[str, np.ndarray]  # per distinct set: the mean of its replicas
     indices: pd.DataFrame
-    convergence: pd.DataFrame  # Sobol' indices at N/8 ... N base samples (empty for Morris)
+    convergence: pd.DataFrame  # Sobol' indices at N/8 ... N, each its own N (empty: Morris)
     noise_shares: dict[str, float]  # share of each output's variance that is replica noise
     timings: dict[str, float] = field(default_factory=dict)
     stages: list[dict] = field(default_factory=list)  # each evaluation: samples, sets, groups
@@ -470,6 +477,10 @@ def run_sensitivity(
     if design is None or (design.method, design.n, design.seed) != (method, n, seed):
         design = sample(problem, method, n, seed)
     sobol = method == "sobol"
+    if precision is not None:
+        precision.check()
+        if precision.half_width == 0:  # no index is ever precise enough: all of N at once
+            precision = None
     first = min(precision.first, n) if (sobol and precision) else n
     depth = {"parameter": np.full(len(problem.names), first)}
     depth["condition"] = np.full(len(problem.condition_names), first)

@@ -180,7 +180,7 @@ def print_sensitivity(result) -> None:
     for output in m.get("noise_only_outputs", []):
         console.print(
             f"[yellow]note:[/] {output} varied over the parameter sets no more than the "
-            "replicas' noise; its Sobol' indices are empty (more --replicas or --samples)"
+            "replicas' noise; its Sobol' indices are empty (more --replicas or --first-samples)"
         )
     for stage in m.get("stages") or []:
         if stage["refined"]:

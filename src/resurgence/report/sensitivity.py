@@ -227,7 +227,7 @@ def convergence_chart(
 
 def _convergence(records: list[dict], matters: float = 0.05) -> tuple[str, list]:
     """The chart's output and panels from the manifest's records: every condition, and the
-    parameters whose total-order index at the full N exceeds `matters`. The output is the
+    parameters whose total-order index at their own largest N exceeds `matters`. The output is the
     resurgence probability, or the first output with indices when it has none."""
     outputs = list(dict.fromkeys(r.get("output") for r in records))
     if not outputs:
@@ -240,9 +240,8 @@ def _convergence(records: list[dict], matters: float = 0.05) -> tuple[str, list]
         last = {}  # each index at its own largest N (an adaptive design's differ)
         for r in sorted(mine, key=lambda r: int(r["samples"])):
             last[r["name"]] = r
-        keep = [
-            name for name, r in last.items() if level == "condition" or _finite(r["ST"]) > matters
-        ]
+        names = dict.fromkeys(r["name"] for r in mine)  # the problem's order
+        keep = [n for n in names if level == "condition" or _finite(last[n]["ST"]) > matters]
         series = {
             name: sorted(
                 (int(r["samples"]), _finite(r["ST"]), _finite(r["ST_conf"]))
@@ -307,6 +306,11 @@ def design_size(manifest: dict) -> str:
         return f"N={samples}"
     depths = [n for level in (manifest.get("base_samples") or {}).values() for n in level.values()]
     most = max(depths, default=first)
+    if most <= first:
+        return (
+            f"N={first} base samples (every index within ±{precision.get('half_width')}; "
+            f"up to {samples} were allowed)"
+        )
     return (
         f"N={first} base samples, up to {most} for the indices wider than "
         f"±{precision.get('half_width')}"

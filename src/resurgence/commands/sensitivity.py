@@ -60,7 +60,7 @@ def sensitivity_command(
     half_width: float = typer.Option(
         0.05,
         "--half-width",
-        help="Sobol: the 95%% half-width wanted of every total-order index of the "
+        help="Sobol: the 95% half-width wanted of every total-order index of the "
         "probability, of conditions and parameters; 0 evaluates all of SALib's design at "
         "--samples, N x (parameters + conditions + 2) sets.",
     ),
@@ -106,7 +106,7 @@ def sensitivity_command(
 
       resurgence sensitivity isk
 
-      resurgence sensitivity isk --samples 1024 --half-width 0 --seed 7   # all of N = 1024
+      resurgence sensitivity isk --samples 1024 --half-width 0 --seed 7
 
       resurgence sensitivity isk --method morris --samples 20 --horizon 24 --out runs/isk-sa
     """

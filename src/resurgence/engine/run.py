@@ -11,6 +11,8 @@ another (common random numbers).
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +28,7 @@ from resurgence.core.model import Model
 from resurgence.core.parameters import Params
 from resurgence.core.process import Process
 from resurgence.core.state import FOCAL, RECORDED, VARIABLES, State, filled
-from resurgence.engine.shared import Arena, remove_directories, scratch_directories
+from resurgence.engine.shared import inherited_arrays
 from resurgence.engine.step import step
 from resurgence.engine.workers import exit_with_parent
 
@@ -160,12 +162,16 @@ def chunk_bounds(replicas: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + chunk_size, replicas)) for lo in range(0, replicas, chunk_size)]
 
 
+_OUTPUTS: dict[int, dict[str, np.ndarray]] = {}  # runs on workers now, by token
+_TOKENS = itertools.count()
+
+
 def _simulate_into(args) -> int:
-    """Worker: simulate one chunk straight into the run's shared arena."""
-    model, lo, hi, seed, index, overrides, arena = args
-    simulate_chunk(
-        model, lo, hi, seed, index, overrides, {k: a[lo:hi] for k, a in arena.arrays.items()}
-    )
+    """Worker: simulate one chunk straight into the run's output arrays, which this
+    worker inherited from the main process (`_run_on_workers`)."""
+    model, lo, hi, seed, index, overrides, token = args
+    views = {name: arr[lo:hi] for name, arr in _OUTPUTS[token].items()}
+    simulate_chunk(model, lo, hi, seed, index, overrides, views)
     return hi - lo
 
 
@@ -194,22 +200,24 @@ def run(
 
 
 def _run_on_workers(model, replicas, bounds, seed, overrides, workers, progress):
-    """Run chunks on worker processes that write into one shared arena (`engine/shared.py`,
-    in RAM under /dev/shm when it has room), which the main process maps too: results are
-    neither sent back through pipes nor copied, the arena's arrays are the run's."""
-    directories = scratch_directories()
+    """Run chunks on worker processes forked after the run's output arrays were made in
+    anonymous shared memory (`engine/shared.inherited_arrays`): the workers write the
+    results straight into the arrays the main process returns, so nothing is sent back or
+    copied, and nothing outlives the processes however they end."""
+    token = next(_TOKENS)
+    _OUTPUTS[token] = out = inherited_arrays(output_specs(model, replicas))
     try:
-        arena = Arena(output_specs(model, replicas), directories)
-        tasks = [(model, lo, hi, seed, i, overrides, arena) for i, (lo, hi) in enumerate(bounds)]
+        tasks = [(model, lo, hi, seed, i, overrides, token) for i, (lo, hi) in enumerate(bounds)]
         pool = min(workers, len(tasks), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=pool, initializer=exit_with_parent) as ex:
+        fork = multiprocessing.get_context("fork")  # the workers must inherit `out`
+        with ProcessPoolExecutor(pool, fork, initializer=exit_with_parent) as ex:
             for done in as_completed([ex.submit(_simulate_into, task) for task in tasks]):
                 n = done.result()
                 if progress:
                     progress(n)
-        return arena.arrays
+        return out
     finally:
-        remove_directories(directories)  # the arrays stay mapped
+        del _OUTPUTS[token]
 
 
 def variable_dims(name: str) -> tuple[str, ...]:

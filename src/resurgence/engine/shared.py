@@ -51,14 +51,7 @@ class Arena:
     outgrows it would kill the process at its first write instead of raising an error."""
 
     def __init__(self, specs: dict[str, tuple[tuple[int, ...], Any]], directories: list[str]):
-        layout, offset = [], 0
-        for name, (shape, dtype) in specs.items():
-            dtype = np.dtype(dtype)
-            layout.append((name, tuple(shape), dtype.str, offset))
-            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            offset += -(-size // ALIGN) * ALIGN
-        self.layout: Layout = tuple(layout)
-        self.size = max(offset, ALIGN)
+        self.layout, self.size = _layout(specs)
         self.path = None
         if not directories:
             self.arrays = _views(np.empty(self.size, dtype=np.uint8), self.layout)
@@ -79,6 +72,27 @@ class Arena:
         if self.path is None:
             raise TypeError("a private arena cannot be sent to another process")
         return _attach, (_Mapped(self.path, self.layout, self.size),)
+
+
+def _layout(specs: dict[str, tuple[tuple[int, ...], Any]]) -> tuple[Layout, int]:
+    """Where each named array lies in one block of memory, and the block's size."""
+    layout, offset = [], 0
+    for name, (shape, dtype) in specs.items():
+        dtype = np.dtype(dtype)
+        layout.append((name, tuple(shape), dtype.str, offset))
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        offset += -(-size // ALIGN) * ALIGN
+    return tuple(layout), max(offset, ALIGN)
+
+
+def inherited_arrays(specs: dict[str, tuple[tuple[int, ...], Any]]) -> dict[str, np.ndarray]:
+    """Named arrays in anonymous shared memory: a process forked after this call shares
+    them with this one (what either writes, both see). The memory has no name in any file
+    system, so it goes with the last process that maps it, however the processes end: a
+    killed run leaves nothing behind, where a file under /dev/shm would hold its RAM until
+    the machine restarts."""
+    layout, size = _layout(specs)
+    return _views(np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_SHARED), np.uint8), layout)
 
 
 def scratch_directories() -> list[str]:

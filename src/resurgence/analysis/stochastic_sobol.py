@@ -75,12 +75,20 @@ class Blocks:
         return Blocks(self.a[:n], self.b[:n], self.ab[:, :n])
 
 
+def _base_held(blocks: Blocks) -> np.ndarray:
+    """Per base row j, whether A_j and B_j hold values (a row not evaluated holds NaN)."""
+    return np.isfinite(blocks.a).all(axis=1) & np.isfinite(blocks.b).all(axis=1)
+
+
+def _prefix(held: np.ndarray) -> np.ndarray:
+    """The length of the leading run of True along the last axis."""
+    return np.where(held.all(axis=-1), held.shape[-1], np.argmin(held, axis=-1))
+
+
 def depths(blocks: Blocks) -> np.ndarray:
     """Per group, the base rows it can use: the longest prefix of rows j whose A_j, B_j and
-    AB_j^i hold values (a row not evaluated holds NaN)."""
-    base = np.isfinite(blocks.a).all(axis=1) & np.isfinite(blocks.b).all(axis=1)
-    held = np.isfinite(blocks.ab).all(axis=2) & base[None]  # (G, N)
-    return np.where(held.all(axis=1), blocks.n, np.argmin(held, axis=1))
+    AB_j^i hold values."""
+    return _prefix(np.isfinite(blocks.ab).all(axis=2) & _base_held(blocks)[None])
 
 
 def _by_depth(blocks: Blocks) -> list[tuple[np.ndarray, Blocks]]:
@@ -193,8 +201,7 @@ def _combine(
 def noise_share(blocks: Blocks) -> float:
     """The share of the variance of the outputs over the A and B rows (those evaluated)
     that is the replicas' noise (0 for a deterministic output)."""
-    base = np.isfinite(blocks.a).all(axis=1) & np.isfinite(blocks.b).all(axis=1)
-    blocks = blocks.head(int(base.sum()) if base.all() else int(np.argmin(base)))
+    blocks = blocks.head(int(_prefix(_base_held(blocks))))
     return float(_estimate(_terms(blocks, correct=True), np.ones((1, blocks.n)))["noise"][0])
 
 

@@ -95,19 +95,6 @@ def inherited_arrays(specs: dict[str, tuple[tuple[int, ...], Any]]) -> dict[str,
     return _views(np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_SHARED), np.uint8), layout)
 
 
-def scratch_directories() -> list[str]:
-    """New directories for shared arenas: one in RAM (/dev/shm) first, then one in the
-    temporary directory for when RAM has no room. Remove them with `remove_directories`
-    (an arena's arrays stay mapped after its file is gone)."""
-    places = ["/dev/shm"] if os.path.isdir("/dev/shm") else []
-    return [tempfile.mkdtemp(prefix="resurgence-shared-", dir=place) for place in [*places, None]]
-
-
-def remove_directories(directories: list[str]) -> None:
-    for directory in directories:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
 _ATTACHED: dict[str, Any] = {}  # in a worker: each shared arena's file, mapped once
 
 
@@ -177,9 +164,11 @@ class Workers:
         self.workers = max(1, min(workers, os.cpu_count() or 1))
         self.context = context
         self._pool = None
-        self._directories: list[str] = []
+        self._directories: list[str] = []  # RAM first, then the temporary directory
         if self.workers > 1:
-            self._directories = scratch_directories()
+            places = ["/dev/shm"] if os.path.isdir("/dev/shm") else []
+            for place in [*places, None]:
+                self._directories.append(tempfile.mkdtemp(prefix="resurgence-shared-", dir=place))
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, initializer=_start, initargs=(context,)
             )
@@ -204,7 +193,8 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        remove_directories(self._directories)
+        for directory in self._directories:
+            shutil.rmtree(directory, ignore_errors=True)
         self._directories = []
 
     def __enter__(self) -> Workers:

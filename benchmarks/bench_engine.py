@@ -46,6 +46,8 @@ CHILD_FLAG = "--_child"
 YARDSTICK_FLAG = "--_yardstick"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
+BOOKKEEPING = ("(recording)", "(observation)")  # profile rows that are not processes
+
 PEER_MONTHS = 24
 PEER_ENGINE_REPLICAS = 1_000
 PEER_MESA_REPLICAS = 10
@@ -432,7 +434,7 @@ def table(rows: list[list[str]], header: list[str]) -> list[str]:
 def report(
     timings: list[Timing],
     yardstick: list[float],
-    profile: tuple[list[tuple[str, float]], float, bool],
+    profile: tuple[list[tuple[str, float]], float],
     sampling: tuple[float, float],
     info: dict[str, str],
     command: str,
@@ -525,19 +527,37 @@ def report(
         "",
         *table(prof_rows, ["process", "seconds", "share"]),
         "",
-        _sampling_line(sampling, profile[1] / repeats, target.workers, target.replicas),
+        _sampling_line(sampling, profile, repeats, target, yard),
     ]
     return lines
 
 
-def _sampling_line(sampling: tuple[float, float], chunk_s: float, workers: int, replicas: int):
+def _sampling_line(
+    sampling: tuple[float, float],
+    profile: tuple[list[tuple[str, float]], float],
+    repeats: int,
+    target: Timing,
+    yard: float,
+) -> str:
+    """What drawing alone costs the target run, against the yardstick: what it leaves of
+    the target's budget for everything else, and what everything else takes."""
     seconds, per_month = sampling
-    floor = seconds * replicas / CHUNK / workers
+    spent, total = profile
+    chunk_s = total / repeats
+    chunks = target.replicas / CHUNK / target.workers
+    floor = seconds * chunks
+    budget = YARDSTICK_FACTOR * yard
+    bookkeeping = sum(s for name, s in spent if name in BOOKKEEPING) / repeats * chunks
     return (
         f"Inside numpy's samplers (`Generator.binomial` and `.poisson`, timed around each "
         f"call): {seconds:.3f} s of a chunk's {chunk_s:.3f} s ({seconds / chunk_s:.0%}), "
-        f"{per_month:.0f} draws per replica-month. At that rate the {replicas:,} x {MONTHS} "
-        f"run spends at least {floor:.2f} s drawing on {workers} workers, before any other work."
+        f"{per_month:.0f} draws per replica-month. At that rate the {target.replicas:,} x "
+        f"{MONTHS} run spends at least {floor:.2f} s drawing on {target.workers} workers, "
+        f"before any other work: {floor / yard:.2f} times the yardstick's whole run. Within "
+        f"the target of {YARDSTICK_FACTOR:g}x the yardstick ({budget:.2f} s), everything "
+        f"else would have to fit in {budget - floor:.2f} s: in this run it took "
+        f"{target.best - floor:.2f} s, and recording and the observation model alone take "
+        f"{bookkeeping:.2f} s at the profile's rate."
     )
 
 

@@ -3,10 +3,10 @@
 A run writes its replicas chunk by chunk into Zarr and summarises them online, so its
 peak memory should not grow with the number of replicas. This runs the flagship scenario
 (60 months, chunks of 1,000, 2 workers) at 10,000 and 100,000 replicas (and 1,000,000
-with --million: about ten minutes and 7 GB of disk), each in a fresh process, and prints
-the peak resident memory of the process that runs it and of its largest worker, the wall
-time and replica-months per second; the reference is the 10,000-replica run of the same
-invocation. It writes benchmarks/RESULTS_memory.md.
+with --million: about a quarter of an hour and 7.5 GB of disk), each in a fresh
+process, and prints the peak resident memory of the process that runs it and of its
+largest worker, the wall time and replica-months per second; the reference is the
+10,000-replica run of the same invocation. It writes benchmarks/RESULTS_memory.md.
 
     python benchmarks/bench_memory.py             # 10,000 and 100,000 replicas
     python benchmarks/bench_memory.py --million   # and 1,000,000
